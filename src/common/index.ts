@@ -1,0 +1,4 @@
+export { parseDuration } from "./duration.js";
+export { describeZodError, errorMessage, FixpointError, InfraError, UsageError } from "./errors.js";
+export { writeFileAtomic } from "./fs.js";
+export { type BoundOptions, boundOutput } from "./truncate.js";

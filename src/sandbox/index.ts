@@ -1,0 +1,1 @@
+export type { ExecOptions, ExecResult, Sandbox } from "./types.js";

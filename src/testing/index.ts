@@ -1,0 +1,1 @@
+export type { TestCaseResult, TestRunReport, TestSelection, TestStatus } from "./types.js";
