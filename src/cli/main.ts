@@ -1,0 +1,108 @@
+/**
+ * The fixpoint command line. Each command parses its flags, calls one use-case function, prints
+ * and returns the exit code: 0 solved, 1 not solved, 2 bad usage or input, 3 infrastructure,
+ * 130 interrupted. User mistakes are one line on stderr, never a stack trace.
+ */
+import { Command, CommanderError, Option } from "commander";
+import { errorMessage, FixpointError } from "../common/index.js";
+import { redactSecrets } from "../log/index.js";
+import { registerGraphCommands } from "./graph.js";
+import { registerInfraCommands } from "./infra.js";
+import { runReplay } from "./replay.js";
+import { renderTrajectory } from "./show.js";
+import { runDemo, runSolve } from "./solve.js";
+
+const VERSION = "0.1.0";
+
+/** Flags shared by every command that runs the agent. */
+function withRunFlags(cmd: Command): Command {
+  return cmd
+    .option("--model <spec>", "model: anthropic:NAME, openai:NAME, openai-text:NAME, scripted:FILE, replay:FILE")
+    .option("--base-url <url>", "model API base URL (local OpenAI-compatible servers, proxies)")
+    .option("--max-steps <n>", "stop after this many model calls (default 50)")
+    .option("--max-cost <usd>", "stop when the run has cost this much (default 3)")
+    .option("--max-tokens <n>", "stop after this many tokens in total (default: no cap)")
+    .option("--max-time <duration>", "stop after this much wall time, e.g. 15m (default 30m)")
+    .addOption(new Option("--sandbox <kind>", "where commands run (default auto: Docker when it answers)").choices(["auto", "docker", "local"]))
+    .option("--test-cmd <command>", "the repository's test command (default: from the task, or detected)")
+    .option("--no-test-gate", "accept a submit without running the tests")
+    .option("--command-timeout <duration>", "per-command timeout in the sandbox (default 120s)")
+    .option("--prompts <dir>", "folder of prompt templates overriding the built-in ones")
+    .option("--out <dir>", "folder for run outputs (default ./fixpoint-runs)")
+    .option("--config <file>", "config file (default ./fixpoint.config.yaml)")
+    .option("--json", "print one JSON object instead of a summary");
+}
+
+export function buildProgram(): Command {
+  const program = new Command("fixpoint")
+    .description("An autonomous coding agent: issue → code graph → localize → edit in a sandbox → tests pass.")
+    .version(VERSION)
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+
+  withRunFlags(
+    program
+      .command("solve")
+      .description("solve one issue in a repository and hand back a tested patch")
+      .option("--repo <path>", "the repository: a local git checkout")
+      .option("--issue <ref>", "the issue: a file, or the issue text itself")
+      .option("--apply", "apply the patch to --repo's working tree after a successful run"),
+  ).action(async (opts) => {
+    process.exitCode = await runSolve(opts);
+  });
+
+  withRunFlags(
+    program
+      .command("demo")
+      .description("solve a bundled example end to end (the real model with ANTHROPIC_API_KEY, else a scripted one)")
+      .option("--fixture <name>", "which bundled fixture (default js-duration)"),
+  ).action(async (opts) => {
+    process.exitCode = await runDemo(opts);
+  });
+
+  withRunFlags(
+    program
+      .command("replay")
+      .description("re-run a saved trajectory without a model and check it reproduces the same patch")
+      .argument("<trajectory>", "trajectory.json of a run"),
+  ).action(async (path: string, opts) => {
+    process.exitCode = await runReplay(path, opts);
+  });
+
+  program
+    .command("show")
+    .description("print a readable summary of a run")
+    .argument("<trajectory>", "trajectory.json of a run")
+    .option("--full", "include every observation in full")
+    .action((path: string, opts: { full?: boolean }) => {
+      console.log(renderTrajectory(path, opts));
+    });
+
+  registerInfraCommands(program);
+  registerGraphCommands(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    process.exitCode = reportError(err);
+  }
+}
+
+/** Prints an error as one line and returns the exit code it maps to. */
+export function reportError(err: unknown): number {
+  if (err instanceof CommanderError) {
+    // commander already printed its message (help, version, usage errors).
+    return err.exitCode === 0 ? 0 : 2;
+  }
+  if (err instanceof FixpointError) {
+    process.stderr.write(`fixpoint: ${redactSecrets(err.message)}\n`);
+    return err.exitCode;
+  }
+  process.stderr.write(`fixpoint: internal error: ${redactSecrets(errorMessage(err))}\n`);
+  if (process.env.FIXPOINT_DEBUG) console.error(err);
+  return 1;
+}

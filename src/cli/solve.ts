@@ -1,0 +1,145 @@
+/** `fixpoint solve` and `fixpoint demo`: one task through the agent, printed as a summary or JSON. */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pc from "picocolors";
+import { resultSummary, type SolveOutcome, solveTask } from "../agent/index.js";
+import { UsageError } from "../common/index.js";
+import { createModel } from "../model/index.js";
+import type { Task } from "../task/index.js";
+import { loadFixture, makeLocalTask, materializeFixture, readIssueText, resolveRepo } from "../task/index.js";
+import { applyPatch } from "../vcs/index.js";
+import { type FlagValues, resolveSettings, type Settings } from "./config.js";
+import { openRunContext } from "./run-context.js";
+
+export interface SolveFlags extends FlagValues {
+  repo?: string;
+  issue?: string;
+  config?: string;
+  apply?: boolean;
+  json?: boolean;
+}
+
+/** Maps a run's status to the CLI exit code. */
+export function exitCodeFor(o: Pick<SolveOutcome, "status" | "errorExitCode">): number {
+  if (o.status === "submitted") return 0;
+  if (o.status === "exit_interrupted") return 130;
+  if (o.status === "exit_error") return o.errorExitCode === 2 || o.errorExitCode === 3 ? o.errorExitCode : 3;
+  return 1;
+}
+
+export async function runSolve(flags: SolveFlags): Promise<number> {
+  const settings = resolveSettings(flags.config, flags);
+  const repo = await resolveRepo(flags.repo);
+  if (repo.kind !== "local") {
+    throw new UsageError("--repo: clone URLs are supported with GitHub issues (--issue URL); give a local checkout here");
+  }
+  const issue = readIssueText(flags.issue);
+  const task = makeLocalTask({ repo, issue });
+  const outcome = await runTask(task, repo.path, settings, { json: flags.json });
+  if (flags.apply && outcome.status === "submitted" && outcome.patch.trim()) {
+    const how = await applyPatch(repo.path, outcome.patch);
+    if (!flags.json) console.log(`  applied to ${repo.path} (${how.method})`);
+  } else if (flags.apply && !flags.json) {
+    console.log(`  not applied: the run did not submit a patch (${outcome.status})`);
+  }
+  return exitCodeFor(outcome);
+}
+
+/** Runs one task with resolved settings and prints the outcome. */
+export async function runTask(
+  task: Task,
+  repoPath: string,
+  settings: Settings,
+  out: { json?: boolean; modelSpec?: string },
+): Promise<SolveOutcome> {
+  const ctx = openRunContext({ taskId: task.id, outDir: settings.outDir, maxSteps: settings.maxSteps, quiet: out.json });
+  try {
+    const spec = out.modelSpec ?? settings.model;
+    const model = await createModel(spec, {
+      ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),
+      ...(settings.pricing ? { pricing: settings.pricing } : {}),
+      log: ctx.log,
+    });
+    const outcome = await solveTask({
+      runId: ctx.runId,
+      task,
+      repoPath,
+      model,
+      sandbox: settings.sandbox,
+      docker: settings.docker,
+      runDir: ctx.runDir,
+      budget: {
+        maxSteps: settings.maxSteps,
+        maxCostUsd: settings.maxCostUsd,
+        maxTokens: settings.maxTokens,
+        maxTimeMs: settings.maxTimeMs,
+      },
+      ...(settings.testCommand ? { testCommand: settings.testCommand } : {}),
+      testGate: settings.testGate,
+      ...(settings.promptsDir ? { promptsDir: settings.promptsDir } : {}),
+      commandTimeoutMs: settings.commandTimeoutMs,
+      log: ctx.log,
+      signal: ctx.signal,
+      onEvent: (e) => ctx.onEvent(e),
+      config: { ...settings, model: spec },
+    });
+    ctx.dispose();
+    printOutcome(outcome, out.json);
+    return outcome;
+  } finally {
+    ctx.dispose();
+  }
+}
+
+export function printOutcome(o: SolveOutcome, json?: boolean): void {
+  const s = resultSummary(o);
+  if (json) {
+    process.stdout.write(`${JSON.stringify(s)}\n`);
+    return;
+  }
+  const color = o.status === "submitted" ? pc.green : o.status === "exit_error" ? pc.red : pc.yellow;
+  const verdict = o.status === "submitted" ? "solved" : "not solved";
+  console.log(
+    `${color(`${o.status}`)} (${verdict}) — ${s.steps} steps, $${s.costUsd.toFixed(4)}, ${(s.elapsedMs / 1000).toFixed(1)} s, sandbox ${s.sandbox}`,
+  );
+  if (o.error) console.log(`  error:      ${o.error}`);
+  if (s.tests) {
+    const c = s.tests.counts;
+    const counts = c ? ` (${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped, ${c.error} errors)` : "";
+    console.log(`  tests:      ${s.tests.command} → exit ${s.tests.exitCode}${counts}`);
+  }
+  console.log(`  patch:      ${s.patchPath} (${s.patchLines} lines)`);
+  console.log(`  trajectory: ${s.trajectoryPath}`);
+  console.log(`  log:        ${s.logPath}`);
+}
+
+export interface DemoFlags extends FlagValues {
+  config?: string;
+  json?: boolean;
+  fixture?: string;
+}
+
+/** Solves a bundled fixture end to end: the real model with ANTHROPIC_API_KEY, else its script. */
+export async function runDemo(flags: DemoFlags): Promise<number> {
+  const settings = resolveSettings(flags.config, flags);
+  const fixture = loadFixture(flags.fixture ?? "js-duration");
+  const dir = mkdtempSync(join(tmpdir(), `fixpoint-demo-${fixture.name}-`));
+  const task = await materializeFixture(fixture, dir);
+  const real = Boolean(process.env.ANTHROPIC_API_KEY) && !flags.model;
+  const spec = flags.model ?? (real ? settings.model : `scripted:${fixture.scriptPath}`);
+  if (!flags.json) {
+    console.log(`fixpoint demo: fixture ${pc.bold(fixture.name)} (${fixture.language}) in ${dir}`);
+    console.log(
+      real
+        ? `  model: ${spec} (ANTHROPIC_API_KEY is set)`
+        : flags.model
+          ? `  model: ${spec}`
+          : `  model: the fixture's scripted model (${fixture.scriptPath}); set ANTHROPIC_API_KEY to use ${settings.model}`,
+    );
+    console.log(`  issue: ${fixture.task.problemStatement.split("\n")[0]}`);
+  }
+  const outcome = await runTask(task, dir, settings, { json: flags.json, modelSpec: spec });
+  if (!flags.json && outcome.patch) console.log(`\n${outcome.patch}`);
+  return exitCodeFor(outcome);
+}

@@ -1,0 +1,9 @@
+export {
+  BUILTIN_FIXTURES_DIR,
+  type Fixture,
+  listFixtures,
+  loadFixture,
+  materializeFixture,
+} from "./fixture.js";
+export { type LocalTaskOptions, makeLocalTask, readIssueText, resolveRepo } from "./local.js";
+export type { RepoSource, Task, TaskEnvironment, TaskTests } from "./types.js";

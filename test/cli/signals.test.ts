@@ -1,0 +1,60 @@
+/** SIGINT/SIGTERM mid-run: trajectory saved as exit_interrupted, sandbox removed, exit 130. */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { startCli } from "../support/cli.js";
+import { fixtureRepo, repoState, tempDir, writeScript } from "../support/fixtures.js";
+
+async function waitFor<T>(probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe.each(["SIGINT", "SIGTERM"] as const)("%s mid-run", (signal) => {
+  it("saves the trajectory, removes the sandbox and exits 130", async () => {
+    const { dir } = await fixtureRepo("py-median");
+    const untouched = repoState(dir);
+    const out = tempDir("out");
+    const script = writeScript(
+      `turns:\n  - tool_calls:\n      - name: bash\n        input: { command: "echo started > STARTED && sleep 60" }\n`,
+    );
+    const cli = startCli([
+      "solve",
+      "--repo",
+      dir,
+      "--issue",
+      "anything",
+      "--model",
+      `scripted:${script}`,
+      "--sandbox",
+      "local",
+      "--out",
+      out,
+    ]);
+    // Wait until the command is running inside the sandbox.
+    const root = await waitFor(() => {
+      const runs = existsSync(out) ? readdirSync(out) : [];
+      if (!runs[0]) return undefined;
+      const p = join(out, runs[0], "trajectory.json");
+      if (!existsSync(p)) return undefined;
+      const t = JSON.parse(readFileSync(p, "utf8"));
+      const r = t.environment?.root as string | undefined;
+      return r && existsSync(join(r, "STARTED")) ? r : undefined;
+    });
+    const t0 = Date.now();
+    cli.child.kill(signal);
+    const r = await cli.done;
+    expect(r.code, r.stderr).toBe(130);
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    const runs = readdirSync(out);
+    const traj = JSON.parse(readFileSync(join(out, runs[0]!, "trajectory.json"), "utf8"));
+    expect(traj.status).toBe("exit_interrupted");
+    expect(existsSync(root)).toBe(false);
+    expect(repoState(dir)).toBe(untouched);
+  });
+});
