@@ -29,6 +29,11 @@ export interface ToolState {
 export interface GraphHooks {
   /** Re-index these files (paths relative to the checkout root) after they changed. */
   update(paths: string[]): Promise<void>;
+  /**
+   * Syntax guard for the editor: returns a refusal message when `after` introduces tree-sitter
+   * ERROR/MISSING nodes that `before` did not have (null = accept). `before` null = new file.
+   */
+  checkEdit?(path: string, before: string | null, after: string): Promise<string | null>;
 }
 
 export interface ToolContext {
@@ -51,6 +56,8 @@ export interface ToolResultData {
   submitted?: boolean;
   /** Files this call changed, relative to the checkout root, when the tool knows them. */
   changedFiles?: string[];
+  /** Set by `bash` when the command was interrupted by its timeout (the agent adds advice). */
+  timedOut?: boolean;
 }
 
 export interface Tool<S extends z.ZodType = z.ZodType> {

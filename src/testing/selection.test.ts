@@ -1,0 +1,29 @@
+import { describe, expect, it } from "vitest";
+import { selectionCommand } from "./detect.js";
+
+describe("selectionCommand: a selection added to a configured command", () => {
+  it("go: inserts -run with the top-level names, keeping $ intact", () => {
+    expect(selectionCommand("go", "go test -json ./...", ["TestA", "TestB/sub"])).toBe(
+      "go test -run '^(TestA|TestB)$' -json ./...",
+    );
+  });
+
+  it("node:test: puts the name pattern before the file arguments", () => {
+    expect(selectionCommand("node:test", "node --test --test-reporter=tap test/", ["suite > adds (x)"])).toBe(
+      "node --test --test-name-pattern='^(?:adds \\(x\\))$' --test-reporter=tap test/",
+    );
+  });
+
+  it("jest: files and a -t pattern; cargo: --exact after --; pytest: ids appended", () => {
+    expect(selectionCommand("jest", "npx jest --ci --json", ["src/a.test.ts > math > adds"])).toBe(
+      "npx jest --ci --json src/a.test.ts -t '^(?:math adds)$'",
+    );
+    expect(selectionCommand("cargo", "cargo test", ["tests::adds"])).toBe(
+      "cargo test -- --exact tests::adds",
+    );
+    expect(selectionCommand("pytest", "pytest -q", ["tests/t.py::test_x[a b]"])).toBe(
+      "pytest -q 'tests/t.py::test_x[a b]'",
+    );
+    expect(selectionCommand("go", "go test ./...", [])).toBe("go test ./...");
+  });
+});

@@ -1,0 +1,9 @@
+describe("with failing hook", () => {
+  beforeEach(() => {
+    throw new Error("fixture setup failed");
+  });
+
+  it("never really runs", () => {
+    expect(true).toBe(true);
+  });
+});

@@ -1,0 +1,6 @@
+import pytest
+
+
+@pytest.fixture
+def broken_resource():
+    raise RuntimeError("database connection refused")

@@ -1,0 +1,7 @@
+export function add(a, b) {
+  return a + b;
+}
+
+export function parse(text) {
+  return JSON.parse(text).value;
+}
