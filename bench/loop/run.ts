@@ -32,7 +32,7 @@ async function loopOverhead(steps: number) {
   const script = join(dir, "..", `${Date.now()}-script.yaml`);
   writeFileSync(
     script,
-    "loop: true\nturns:\n  - text: working\n    tool_calls:\n      - name: bash\n        input: { command: \"true\" }\n",
+    'loop: true\nturns:\n  - text: working\n    tool_calls:\n      - name: bash\n        input: { command: "true" }\n',
   );
   const runDir = mkdtempSync(join(tmpdir(), "fp-bench-run-"));
   const t0 = performance.now();
@@ -105,9 +105,17 @@ const p50s = quantile(shell.spawned, 0.5);
 
 console.log("bench/loop");
 console.log(`  loop: ${loop.steps} steps (scripted model, bash \`true\`, local sandbox, test gate off)`);
-console.log(`    wall ${loop.wall.toFixed(0)} ms = model ${loop.modelMs.toFixed(0)} ms + tools ${loop.toolsMs.toFixed(0)} ms + sandbox setup ${loop.setupMs.toFixed(0)} ms + loop overhead`);
-console.log(`    loop overhead per step: ${loop.perStep.toFixed(2)} ms (prompt rendering, history, validation, trajectory write)`);
+console.log(
+  `    wall ${loop.wall.toFixed(0)} ms = model ${loop.modelMs.toFixed(0)} ms + tools ${loop.toolsMs.toFixed(0)} ms + sandbox setup ${loop.setupMs.toFixed(0)} ms + loop overhead`,
+);
+console.log(
+  `    loop overhead per step: ${loop.perStep.toFixed(2)} ms (prompt rendering, history, validation, trajectory write)`,
+);
 console.log(`  command round trip, ${commands} commands each, interleaved:`);
-console.log(`    persistent shell   p50 ${p50p.toFixed(3)} ms   p95 ${quantile(shell.persistent, 0.95).toFixed(3)} ms`);
-console.log(`    bash -c per command p50 ${p50s.toFixed(3)} ms   p95 ${quantile(shell.spawned, 0.95).toFixed(3)} ms   (baseline)`);
+console.log(
+  `    persistent shell   p50 ${p50p.toFixed(3)} ms   p95 ${quantile(shell.persistent, 0.95).toFixed(3)} ms`,
+);
+console.log(
+  `    bash -c per command p50 ${p50s.toFixed(3)} ms   p95 ${quantile(shell.spawned, 0.95).toFixed(3)} ms   (baseline)`,
+);
 console.log(`    ratio (baseline / persistent, medians): ${(p50s / p50p).toFixed(1)}×`);

@@ -1,12 +1,17 @@
 import { describe, expect, it } from "vitest";
 import type { Message } from "../model/index.js";
+import type { TestRunReport } from "../testing/index.js";
 import { Budget } from "./budget.js";
 import { BestPatch, runTestGate } from "./gate.js";
 import { compactHistory, estimateTokens } from "./history.js";
 import { PromptRenderer } from "./prompts.js";
-import type { TestRunReport } from "../testing/index.js";
 
-const usage = (i: number, o: number) => ({ inputTokens: i, outputTokens: o, cacheReadTokens: 0, cacheWriteTokens: 0 });
+const usage = (i: number, o: number) => ({
+  inputTokens: i,
+  outputTokens: o,
+  cacheReadTokens: 0,
+  cacheWriteTokens: 0,
+});
 
 describe("Budget", () => {
   it("stops at max steps", () => {
@@ -120,7 +125,9 @@ describe("runTestGate", () => {
     const calls: Array<string[] | undefined> = [];
     const gate = await runTestGate(task, async (sel) => {
       calls.push(sel?.tests);
-      return sel?.tests ? report(0, { passed: 1, failed: 0, skipped: 0, error: 0 }) : report(0, { passed: 5, failed: 0, skipped: 1, error: 0 });
+      return sel?.tests
+        ? report(0, { passed: 1, failed: 0, skipped: 0, error: 0 })
+        : report(0, { passed: 5, failed: 0, skipped: 1, error: 0 });
     });
     expect(gate).toMatchObject({ passed: true, skipped: false, passingCount: 5 });
     expect(calls).toEqual([["a"], undefined]);

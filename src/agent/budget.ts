@@ -61,7 +61,9 @@ export class Budget {
 
   /** Milliseconds left before the time cap (Infinity when uncapped). */
   remainingTimeMs(): number {
-    return this.limits.maxTimeMs ? Math.max(0, this.limits.maxTimeMs - this.elapsedMs) : Number.POSITIVE_INFINITY;
+    return this.limits.maxTimeMs
+      ? Math.max(0, this.limits.maxTimeMs - this.elapsedMs)
+      : Number.POSITIVE_INFINITY;
   }
 
   summary(): string {

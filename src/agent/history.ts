@@ -11,7 +11,8 @@ export function estimateTokens(system: string, messages: Message[], tools: ToolS
   for (const m of messages) {
     if (m.role === "assistant") {
       chars += m.text.length;
-      for (const c of m.toolCalls) chars += c.name.length + JSON.stringify(c.input ?? c.rawInput ?? "").length;
+      for (const c of m.toolCalls)
+        chars += c.name.length + JSON.stringify(c.input ?? c.rawInput ?? "").length;
     } else {
       chars += m.text?.length ?? 0;
       for (const r of m.toolResults ?? []) chars += r.output.length + 20;
@@ -49,7 +50,7 @@ export function compactHistory(
   const eligible = userIdx.slice(1, Math.max(1, userIdx.length - keepRecent)); // never the instance message
   for (const i of eligible) {
     const m = messages[i];
-    if (!m || m.role !== "user" || !m.toolResults) continue;
+    if (m?.role !== "user" || !m.toolResults) continue;
     for (const r of m.toolResults) {
       if (KEPT_TOOLS.has(r.name) || r.output.startsWith(ELIDED_PREFIX) || r.output.length < 200) continue;
       const saved = r.output.length;

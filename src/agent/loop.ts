@@ -5,10 +5,18 @@
  */
 import { errorMessage, FixpointError, InfraError } from "../common/index.js";
 import type { Logger } from "../log/index.js";
-import type { AssistantMessage, Message, Model, ModelResponse, ToolCall, ToolResult } from "../model/index.js";
+import type {
+  AssistantMessage,
+  Message,
+  Model,
+  ModelResponse,
+  ToolCall,
+  ToolResult,
+} from "../model/index.js";
 import type { Sandbox } from "../sandbox/index.js";
 import type { Task } from "../task/types.js";
 import type { TestRunReport, TestSelection } from "../testing/index.js";
+import { renderPlan } from "../tools/index.js";
 import type { GraphHooks, ToolContext, ToolResultData } from "../tools/types.js";
 import { newToolState } from "../tools/types.js";
 import { Budget, type BudgetLimits } from "./budget.js";
@@ -193,7 +201,12 @@ export async function runAgent(opts: AgentOptions): Promise<RunResult> {
     const t0 = performance.now();
     let response: ModelResponse;
     try {
-      response = await model.complete({ system, messages: requestMessages, tools: specs, signal: opts.signal });
+      response = await model.complete({
+        system,
+        messages: requestMessages,
+        tools: specs,
+        signal: opts.signal,
+      });
     } catch (err) {
       if (opts.signal?.aborted) {
         status = "exit_interrupted";
@@ -275,13 +288,18 @@ export async function runAgent(opts: AgentOptions): Promise<RunResult> {
     const tTools = performance.now();
     for (const call of response.toolCalls) {
       if (submitted) {
-        results.push({ toolCallId: call.id, name: call.name, output: "not run: submitted before", isError: true });
+        results.push({
+          toolCallId: call.id,
+          name: call.name,
+          output: "not run: submitted before",
+          isError: true,
+        });
         continue;
       }
       const tCall = performance.now();
       const result = await tools.execute(call, ctx);
       let output = result.output;
-      if (result.timedOut) output = `${output}\n${prompts.render("timeout", { seconds: Math.round(ctx.commandTimeoutMs / 1000) })}`;
+      if (result.timedOut) output = `${output}\n${prompts.render("timeout", {})}`;
       const observation: Observation = {
         toolCallId: call.id,
         name: call.name,
@@ -328,13 +346,17 @@ export async function runAgent(opts: AgentOptions): Promise<RunResult> {
     if (notes.length) step.notes = notes;
     if (!status) {
       const nextStep = prompts.render("next_step", {
-        plan: renderPlanText(state.plan),
+        plan: state.plan.length ? renderPlan(state.plan) : "",
         step: budget.steps,
         max_steps: budget.limits.maxSteps,
         cost: budget.costUsd,
         max_cost: budget.limits.maxCostUsd ?? 0,
       });
-      messages.push({ role: "user", toolResults: results, text: [gateText, nextStep].filter(Boolean).join("\n\n") });
+      messages.push({
+        role: "user",
+        toolResults: results,
+        text: [gateText, nextStep].filter(Boolean).join("\n\n"),
+      });
     }
     await save();
   }
@@ -400,10 +422,4 @@ function replyProblem(r: ModelResponse, tools: ToolRunner): string | null {
     if (why) return `${c.name}: ${why}`;
   }
   return null;
-}
-
-function renderPlanText(plan: ToolContext["state"]["plan"]): string {
-  if (plan.length === 0) return "";
-  const mark = { pending: "[ ]", in_progress: "[~]", done: "[x]" } as const;
-  return plan.map((p, i) => `${mark[p.status]} ${i + 1}. ${p.step}`).join("\n");
 }

@@ -22,7 +22,14 @@ export interface SolveOptions {
   repoPath: string;
   model: Model;
   sandbox: "auto" | "docker" | "local";
-  docker?: { image?: string; network?: boolean; memory?: string; cpus?: number; pids?: number; user?: string };
+  docker?: {
+    image?: string;
+    network?: boolean;
+    memory?: string;
+    cpus?: number;
+    pids?: number;
+    user?: string;
+  };
   /** Folder for this run's files: trajectory.json, run.log, patch.diff, result.json. */
   runDir: string;
   budget: BudgetLimits;
@@ -87,7 +94,13 @@ export async function solveTask(opts: SolveOptions): Promise<SolveOutcome> {
     const patchPath = join(opts.runDir, "patch.diff");
     const resultPath = join(opts.runDir, "result.json");
     await writeFileAtomic(patchPath, result.patch);
-    const outcome: SolveOutcome = { ...result, runDir: opts.runDir, patchPath, resultPath, sandboxKind: sandbox.kind };
+    const outcome: SolveOutcome = {
+      ...result,
+      runDir: opts.runDir,
+      patchPath,
+      resultPath,
+      sandboxKind: sandbox.kind,
+    };
     await writeFileAtomic(resultPath, JSON.stringify(resultSummary(outcome), null, 2));
     return outcome;
   } finally {
@@ -111,7 +124,13 @@ export function resultSummary(o: SolveOutcome) {
     logPath: join(o.runDir, "run.log"),
     patchLines: o.patch ? o.patch.split("\n").length : 0,
     ...(o.testReport
-      ? { tests: { command: o.testReport.command, exitCode: o.testReport.exitCode, counts: o.testReport.counts } }
+      ? {
+          tests: {
+            command: o.testReport.command,
+            exitCode: o.testReport.exitCode,
+            counts: o.testReport.counts,
+          },
+        }
       : {}),
     ...(o.error ? { error: o.error } : {}),
   };

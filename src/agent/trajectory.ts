@@ -69,7 +69,13 @@ export interface Trajectory {
   runId: string;
   task: Task;
   config: Record<string, unknown>;
-  environment: { sandbox: string; sandboxId?: string; root?: string; baseCommit?: string; fixpointVersion: string };
+  environment: {
+    sandbox: string;
+    sandboxId?: string;
+    root?: string;
+    baseCommit?: string;
+    fixpointVersion: string;
+  };
   startedAt: string;
   updatedAt: string;
   finishedAt?: string;

@@ -14,7 +14,9 @@ function withConfig(yaml: string): string {
 
 describe("resolveSettings", () => {
   it("layers defaults < file < environment < flags", () => {
-    const file = withConfig("model: openai:gpt-4o\nmax_steps: 10\nmax_cost: 1.5\nmax_time: 5m\nsandbox: local\n");
+    const file = withConfig(
+      "model: openai:gpt-4o\nmax_steps: 10\nmax_cost: 1.5\nmax_time: 5m\nsandbox: local\n",
+    );
     const env = { FIXPOINT_MAX_STEPS: "20" };
     const s = resolveSettings(file, { maxCost: "0.5" }, env);
     expect(s.model).toBe("openai:gpt-4o");

@@ -33,6 +33,9 @@ export const ConfigFileSchema = z
     prompts_dir: z.string().min(1),
     out_dir: z.string().min(1),
     graph: z.boolean(),
+    max_retries: z.number().int().nonnegative(),
+    retry_base_ms: z.number().int().positive(),
+    request_timeout: Duration,
     pricing: z.record(z.string(), PricingEntry),
     docker: z
       .object({
@@ -67,6 +70,10 @@ export interface Settings {
   outDir: string;
   graph: boolean;
   pricing?: ConfigFile["pricing"];
+  /** Model API retries on 429/5xx/overloaded, and the first backoff. */
+  maxRetries?: number;
+  retryBaseMs?: number;
+  requestTimeoutMs?: number;
   docker: NonNullable<ConfigFile["docker"]>;
   /** Where the settings came from, for the trajectory. */
   configFile?: string;
@@ -86,7 +93,10 @@ export const DEFAULTS: Settings = {
   docker: {},
 };
 
-export function loadConfigFile(path: string | undefined, cwd = process.cwd()): { file?: string; data: ConfigFile } {
+export function loadConfigFile(
+  path: string | undefined,
+  cwd = process.cwd(),
+): { file?: string; data: ConfigFile } {
   const file = path ? resolve(cwd, path) : resolve(cwd, "fixpoint.config.yaml");
   if (!existsSync(file)) {
     if (path) throw new UsageError(`--config: ${path} does not exist`);
@@ -115,8 +125,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigFile 
   if (env.FIXPOINT_SANDBOX) raw.sandbox = env.FIXPOINT_SANDBOX;
   if (env.FIXPOINT_OUT_DIR) raw.out_dir = env.FIXPOINT_OUT_DIR;
   if (env.FIXPOINT_TEST_COMMAND) raw.test_command = env.FIXPOINT_TEST_COMMAND;
+  if (num("FIXPOINT_MAX_RETRIES") !== undefined) raw.max_retries = num("FIXPOINT_MAX_RETRIES");
+  if (num("FIXPOINT_RETRY_BASE_MS") !== undefined) raw.retry_base_ms = num("FIXPOINT_RETRY_BASE_MS");
   const parsed = ConfigFileSchema.safeParse(raw);
-  if (!parsed.success) throw new UsageError(describeZodError("environment (FIXPOINT_*)", parsed.error.issues));
+  if (!parsed.success)
+    throw new UsageError(describeZodError("environment (FIXPOINT_*)", parsed.error.issues));
   return parsed.data;
 }
 
@@ -149,7 +162,11 @@ function nonNegative(flag: string, v: string): number {
   return n;
 }
 
-export function resolveSettings(configPath: string | undefined, flags: FlagValues, env = process.env): Settings {
+export function resolveSettings(
+  configPath: string | undefined,
+  flags: FlagValues,
+  env = process.env,
+): Settings {
   const { file, data } = loadConfigFile(configPath ?? env.FIXPOINT_CONFIG);
   const fromEnv = configFromEnv(env);
   const layered: ConfigFile = { ...data, ...fromEnv, docker: { ...data.docker, ...fromEnv.docker } };
@@ -164,11 +181,16 @@ export function resolveSettings(configPath: string | undefined, flags: FlagValue
   if (layered.sandbox) s.sandbox = layered.sandbox;
   if (layered.test_command) s.testCommand = layered.test_command;
   if (layered.test_gate !== undefined) s.testGate = layered.test_gate;
-  if (layered.command_timeout !== undefined) s.commandTimeoutMs = toMs(layered.command_timeout, "command_timeout");
+  if (layered.command_timeout !== undefined)
+    s.commandTimeoutMs = toMs(layered.command_timeout, "command_timeout");
   if (layered.prompts_dir) s.promptsDir = layered.prompts_dir;
   if (layered.out_dir) s.outDir = layered.out_dir;
   if (layered.graph !== undefined) s.graph = layered.graph;
   if (layered.pricing) s.pricing = layered.pricing;
+  if (layered.max_retries !== undefined) s.maxRetries = layered.max_retries;
+  if (layered.retry_base_ms !== undefined) s.retryBaseMs = layered.retry_base_ms;
+  if (layered.request_timeout !== undefined)
+    s.requestTimeoutMs = toMs(layered.request_timeout, "request_timeout");
 
   if (flags.model) s.model = flags.model;
   if (flags.baseUrl) s.baseUrl = flags.baseUrl;
@@ -184,7 +206,8 @@ export function resolveSettings(configPath: string | undefined, flags: FlagValue
   }
   if (flags.testCmd) s.testCommand = flags.testCmd;
   if (flags.testGate === false) s.testGate = false;
-  if (flags.commandTimeout !== undefined) s.commandTimeoutMs = parseDuration(flags.commandTimeout, "--command-timeout");
+  if (flags.commandTimeout !== undefined)
+    s.commandTimeoutMs = parseDuration(flags.commandTimeout, "--command-timeout");
   if (flags.prompts) s.promptsDir = flags.prompts;
   if (flags.out) s.outDir = flags.out;
   if (flags.graph === false) s.graph = false;

@@ -1,7 +1,7 @@
 /** `fixpoint sandbox gc` and `fixpoint env build`: the Docker side, for users and CI. */
 import type { Command } from "commander";
-import { buildEnvironmentImage, gcSandboxes } from "../sandbox/index.js";
 import { createLogger } from "../log/index.js";
+import { buildEnvironmentImage, gcSandboxes } from "../sandbox/index.js";
 
 export function registerInfraCommands(program: Command): void {
   const sandbox = program.command("sandbox").description("manage sandboxes");

@@ -6,7 +6,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { errorMessage, FixpointError } from "../common/index.js";
 import { redactSecrets } from "../log/index.js";
-import { registerGraphCommands } from "./graph.js";
+// GRAPH-TMP import { registerGraphCommands } from "./graph.js";
 import { registerInfraCommands } from "./infra.js";
 import { runReplay } from "./replay.js";
 import { renderTrajectory } from "./show.js";
@@ -17,13 +17,22 @@ const VERSION = "0.1.0";
 /** Flags shared by every command that runs the agent. */
 function withRunFlags(cmd: Command): Command {
   return cmd
-    .option("--model <spec>", "model: anthropic:NAME, openai:NAME, openai-text:NAME, scripted:FILE, replay:FILE")
+    .option(
+      "--model <spec>",
+      "model: anthropic:NAME, openai:NAME, openai-text:NAME, scripted:FILE, replay:FILE",
+    )
     .option("--base-url <url>", "model API base URL (local OpenAI-compatible servers, proxies)")
     .option("--max-steps <n>", "stop after this many model calls (default 50)")
     .option("--max-cost <usd>", "stop when the run has cost this much (default 3)")
     .option("--max-tokens <n>", "stop after this many tokens in total (default: no cap)")
     .option("--max-time <duration>", "stop after this much wall time, e.g. 15m (default 30m)")
-    .addOption(new Option("--sandbox <kind>", "where commands run (default auto: Docker when it answers)").choices(["auto", "docker", "local"]))
+    .addOption(
+      new Option("--sandbox <kind>", "where commands run (default auto: Docker when it answers)").choices([
+        "auto",
+        "docker",
+        "local",
+      ]),
+    )
     .option("--test-cmd <command>", "the repository's test command (default: from the task, or detected)")
     .option("--no-test-gate", "accept a submit without running the tests")
     .option("--command-timeout <duration>", "per-command timeout in the sandbox (default 120s)")
@@ -35,7 +44,9 @@ function withRunFlags(cmd: Command): Command {
 
 export function buildProgram(): Command {
   const program = new Command("fixpoint")
-    .description("An autonomous coding agent: issue → code graph → localize → edit in a sandbox → tests pass.")
+    .description(
+      "An autonomous coding agent: issue → code graph → localize → edit in a sandbox → tests pass.",
+    )
     .version(VERSION)
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
@@ -54,7 +65,9 @@ export function buildProgram(): Command {
   withRunFlags(
     program
       .command("demo")
-      .description("solve a bundled example end to end (the real model with ANTHROPIC_API_KEY, else a scripted one)")
+      .description(
+        "solve a bundled example end to end (the real model with ANTHROPIC_API_KEY, else a scripted one)",
+      )
       .option("--fixture <name>", "which bundled fixture (default js-duration)"),
   ).action(async (opts) => {
     process.exitCode = await runDemo(opts);
@@ -79,7 +92,7 @@ export function buildProgram(): Command {
     });
 
   registerInfraCommands(program);
-  registerGraphCommands(program);
+  // GRAPH-TMP registerGraphCommands(program);
   return program;
 }
 

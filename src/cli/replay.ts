@@ -19,7 +19,8 @@ export interface ReplayFlags extends FlagValues {
 export async function runReplay(path: string, flags: ReplayFlags): Promise<number> {
   const saved = readTrajectory(path);
   const task = saved.task as Task;
-  if (task.repo.kind !== "local") throw new UsageError(`replay needs a local repository; this run used ${task.repo.kind}`);
+  if (task.repo.kind !== "local")
+    throw new UsageError(`replay needs a local repository; this run used ${task.repo.kind}`);
   if (!existsSync(task.repo.path)) {
     throw new UsageError(`replay: the run's repository ${task.repo.path} no longer exists`);
   }
@@ -39,7 +40,9 @@ export async function runReplay(path: string, flags: ReplayFlags): Promise<numbe
   });
   const same = (outcome.patch ?? "") === (saved.patch ?? "") && outcome.status === saved.status;
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify({ reproduced: same, status: outcome.status, recordedStatus: saved.status })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ reproduced: same, status: outcome.status, recordedStatus: saved.status })}\n`,
+    );
   } else if (same) {
     console.log(pc.green(`reproduced: same status (${outcome.status}) and the same patch`));
   } else {

@@ -28,7 +28,12 @@ export interface RunContext {
   dispose(): void;
 }
 
-export function openRunContext(opts: { taskId: string; outDir: string; maxSteps: number; quiet?: boolean }): RunContext {
+export function openRunContext(opts: {
+  taskId: string;
+  outDir: string;
+  maxSteps: number;
+  quiet?: boolean;
+}): RunContext {
   registerEnvSecrets();
   const runId = newRunId(opts.taskId);
   const runDir = resolve(opts.outDir, runId);
@@ -40,9 +45,13 @@ export function openRunContext(opts: { taskId: string; outDir: string; maxSteps:
     signals += 1;
     log.warn({ signal: sig }, "interrupted");
     controller.abort(new Error(`received ${sig}`));
-    // The loop stops at its next check; the sandbox is removed now so a long command ends too.
-    void closeAllSandboxes();
-    if (signals > 1) process.exit(130);
+    // The loop stops at its next check and takes the diff; a command still running after a short
+    // grace period ends when its sandbox is removed. A second signal exits at once.
+    if (signals > 1) {
+      void closeAllSandboxes().finally(() => process.exit(130));
+      return;
+    }
+    setTimeout(() => void closeAllSandboxes(), 2000).unref();
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
@@ -51,6 +60,7 @@ export function openRunContext(opts: { taskId: string; outDir: string; maxSteps:
   const bar = tty
     ? new cliProgress.SingleBar(
         {
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: cli-progress placeholders, not a template literal
           format: "  step {value}/{total} | ${cost} | {duration_formatted} | {last}",
           stream: process.stderr,
           hideCursor: true,
@@ -61,6 +71,7 @@ export function openRunContext(opts: { taskId: string; outDir: string; maxSteps:
     : null;
   bar?.start(opts.maxSteps, 0, { cost: "0.0000", last: "starting" });
 
+  let disposed = false;
   return {
     runId,
     runDir,
@@ -75,6 +86,8 @@ export function openRunContext(opts: { taskId: string; outDir: string; maxSteps:
       else if (e.type === "done") bar.stop();
     },
     dispose() {
+      if (disposed) return;
+      disposed = true;
       bar?.stop();
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);

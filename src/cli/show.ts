@@ -33,7 +33,8 @@ export function renderTrajectory(path: string, opts: { full?: boolean } = {}): s
   out.push("");
   for (const s of t.steps) {
     const head = `${pc.dim(`#${String(s.index).padStart(2)}`)} ${pc.dim(`${(s.modelMs / 1000).toFixed(1)}s`)}`;
-    if (s.response.text.trim()) out.push(`${head} ${pc.italic(oneLine(s.response.text, opts.full ? 10_000 : 100))}`);
+    if (s.response.text.trim())
+      out.push(`${head} ${pc.italic(oneLine(s.response.text, opts.full ? 10_000 : 100))}`);
     else out.push(head);
     if (s.rejected) out.push(`     ${pc.red("rejected:")} ${oneLine(s.rejected)}`);
     for (const c of s.response.toolCalls) {
@@ -45,13 +46,18 @@ export function renderTrajectory(path: string, opts: { full?: boolean } = {}): s
         for (const l of lines.slice(0, opts.full ? lines.length : 3)) out.push(`       ${pc.dim(l)}`);
       }
     }
-    if (s.gate) out.push(`     ${s.gate.passed ? pc.green("tests pass") : pc.yellow("tests fail")}: ${oneLine(s.gate.summary, 90)}`);
+    if (s.gate)
+      out.push(
+        `     ${s.gate.passed ? pc.green("tests pass") : pc.yellow("tests fail")}: ${oneLine(s.gate.summary, 90)}`,
+      );
   }
   if (t.patch) {
     out.push("");
     out.push(pc.bold("patch:"));
     for (const l of t.patch.split("\n")) {
-      out.push(l.startsWith("+") ? pc.green(l) : l.startsWith("-") ? pc.red(l) : l.startsWith("@@") ? pc.cyan(l) : l);
+      out.push(
+        l.startsWith("+") ? pc.green(l) : l.startsWith("-") ? pc.red(l) : l.startsWith("@@") ? pc.cyan(l) : l,
+      );
     }
   }
   return out.join("\n");

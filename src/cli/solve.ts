@@ -5,7 +5,8 @@ import { join } from "node:path";
 import pc from "picocolors";
 import { resultSummary, type SolveOutcome, solveTask } from "../agent/index.js";
 import { UsageError } from "../common/index.js";
-import { createModel } from "../model/index.js";
+import type { Logger } from "../log/index.js";
+import { createModel, type ModelOptions } from "../model/index.js";
 import type { Task } from "../task/index.js";
 import { loadFixture, makeLocalTask, materializeFixture, readIssueText, resolveRepo } from "../task/index.js";
 import { applyPatch } from "../vcs/index.js";
@@ -32,7 +33,9 @@ export async function runSolve(flags: SolveFlags): Promise<number> {
   const settings = resolveSettings(flags.config, flags);
   const repo = await resolveRepo(flags.repo);
   if (repo.kind !== "local") {
-    throw new UsageError("--repo: clone URLs are supported with GitHub issues (--issue URL); give a local checkout here");
+    throw new UsageError(
+      "--repo: clone URLs are supported with GitHub issues (--issue URL); give a local checkout here",
+    );
   }
   const issue = readIssueText(flags.issue);
   const task = makeLocalTask({ repo, issue });
@@ -53,14 +56,15 @@ export async function runTask(
   settings: Settings,
   out: { json?: boolean; modelSpec?: string },
 ): Promise<SolveOutcome> {
-  const ctx = openRunContext({ taskId: task.id, outDir: settings.outDir, maxSteps: settings.maxSteps, quiet: out.json });
+  const ctx = openRunContext({
+    taskId: task.id,
+    outDir: settings.outDir,
+    maxSteps: settings.maxSteps,
+    quiet: out.json,
+  });
   try {
     const spec = out.modelSpec ?? settings.model;
-    const model = await createModel(spec, {
-      ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),
-      ...(settings.pricing ? { pricing: settings.pricing } : {}),
-      log: ctx.log,
-    });
+    const model = await createModel(spec, modelOptions(settings, ctx.log));
     const outcome = await solveTask({
       runId: ctx.runId,
       task,
@@ -92,6 +96,31 @@ export async function runTask(
   }
 }
 
+/** Model options from the resolved settings (the config's snake_case pricing mapped over). */
+export function modelOptions(settings: Settings, log: Logger): ModelOptions {
+  const pricing = settings.pricing
+    ? Object.fromEntries(
+        Object.entries(settings.pricing).map(([m, p]) => [
+          m,
+          {
+            input: p.input,
+            output: p.output,
+            ...(p.cache_read !== undefined ? { cacheRead: p.cache_read } : {}),
+            ...(p.cache_write !== undefined ? { cacheWrite: p.cache_write } : {}),
+          },
+        ]),
+      )
+    : undefined;
+  return {
+    ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),
+    ...(pricing ? { pricing } : {}),
+    ...(settings.maxRetries !== undefined ? { maxRetries: settings.maxRetries } : {}),
+    ...(settings.retryBaseMs !== undefined ? { retryBaseMs: settings.retryBaseMs } : {}),
+    ...(settings.requestTimeoutMs !== undefined ? { timeoutMs: settings.requestTimeoutMs } : {}),
+    log,
+  };
+}
+
 export function printOutcome(o: SolveOutcome, json?: boolean): void {
   const s = resultSummary(o);
   if (json) {
@@ -106,7 +135,9 @@ export function printOutcome(o: SolveOutcome, json?: boolean): void {
   if (o.error) console.log(`  error:      ${o.error}`);
   if (s.tests) {
     const c = s.tests.counts;
-    const counts = c ? ` (${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped, ${c.error} errors)` : "";
+    const counts = c
+      ? ` (${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped, ${c.error} errors)`
+      : "";
     console.log(`  tests:      ${s.tests.command} → exit ${s.tests.exitCode}${counts}`);
   }
   console.log(`  patch:      ${s.patchPath} (${s.patchLines} lines)`);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { boundOutput } from "./truncate.js";
 import { parseDuration } from "./duration.js";
+import { boundOutput } from "./truncate.js";
 
 describe("boundOutput", () => {
   it("returns short text unchanged", () => {

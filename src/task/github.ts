@@ -29,11 +29,13 @@ export interface IssueLocation {
 }
 
 const refSchema = z.object({
-  owner: z
-    .string()
-    .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/, "not a GitHub user or organization name"),
+  owner: z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/, "not a GitHub user or organization name"),
   repo: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, "not a repository name"),
-  number: z.coerce.number().int("not a whole number").positive("must be positive").max(2 ** 31),
+  number: z.coerce
+    .number()
+    .int("not a whole number")
+    .positive("must be positive")
+    .max(2 ** 31),
 });
 
 function validate(what: string, input: { owner?: string; repo?: string; number: string }) {
@@ -85,7 +87,9 @@ export function parseIssueReference(text: string, opts: { baseUrl?: string } = {
   try {
     u = new URL(s);
   } catch {
-    throw new UsageError(`issue reference "${s}": expected https://github.com/OWNER/REPO/issues/N, OWNER/REPO#N or #N`);
+    throw new UsageError(
+      `issue reference "${s}": expected https://github.com/OWNER/REPO/issues/N, OWNER/REPO#N or #N`,
+    );
   }
   const hosts = allowedHosts(opts.baseUrl);
   const prefix = hosts.get(u.host.toLowerCase());
@@ -118,7 +122,10 @@ export async function resolveIssueReference(
     return { host: ref.host, owner: ref.owner, repo: ref.repo, number: ref.number };
   }
   if (ref.kind === "full") return { host: apiHost, owner: ref.owner, repo: ref.repo, number: ref.number };
-  if (!opts.repoPath) throw new UsageError(`issue reference "${text.trim()}": #N needs --repo, a clone whose origin is on GitHub`);
+  if (!opts.repoPath)
+    throw new UsageError(
+      `issue reference "${text.trim()}": #N needs --repo, a clone whose origin is on GitHub`,
+    );
   const remote = await currentRemote(opts.repoPath);
   if (remote.host !== apiHost && remote.host !== new URL(`http://${apiHost}`).hostname) {
     throw new UsageError(
@@ -182,14 +189,20 @@ export interface GitHubIssueTask {
  * clone fetched and reset) at its default branch; with `repoPath` that clone is used as it is;
  * with neither the task names the clone URL.
  */
-export async function loadGitHubIssueTask(ref: string, opts: GitHubIssueTaskOptions): Promise<GitHubIssueTask> {
+export async function loadGitHubIssueTask(
+  ref: string,
+  opts: GitHubIssueTaskOptions,
+): Promise<GitHubIssueTask> {
   const { client } = opts;
   const log = opts.logger ?? silentLogger;
   const location = await resolveIssueReference(ref, { baseUrl: client.baseUrl, repoPath: opts.repoPath });
   const { owner, repo: name, number } = location;
   const issue = await client.getIssue(owner, name, number);
   if (issue.isPullRequest) throw new UsageError(`${owner}/${name}#${number} is a pull request, not an issue`);
-  const [comments, repo] = await Promise.all([client.listIssueComments(owner, name, number), client.getRepo(owner, name)]);
+  const [comments, repo] = await Promise.all([
+    client.listIssueComments(owner, name, number),
+    client.getRepo(owner, name),
+  ]);
   log.info({ issue: issue.htmlUrl, comments: comments.length }, "read GitHub issue");
 
   let repoPath: string | undefined;
@@ -202,8 +215,14 @@ export async function loadGitHubIssueTask(ref: string, opts: GitHubIssueTaskOpti
   } else if (opts.repoPath) {
     repoPath = opts.repoPath;
     const remote = await currentRemote(opts.repoPath).catch(() => undefined);
-    if (remote && parseRemoteUrl(remote.url) && `${remote.owner}/${remote.repo}`.toLowerCase() !== repo.fullName.toLowerCase()) {
-      throw new UsageError(`${opts.repoPath} is a clone of ${remote.owner}/${remote.repo}, but the issue is in ${repo.fullName}`);
+    if (
+      remote &&
+      parseRemoteUrl(remote.url) &&
+      `${remote.owner}/${remote.repo}`.toLowerCase() !== repo.fullName.toLowerCase()
+    ) {
+      throw new UsageError(
+        `${opts.repoPath} is a clone of ${remote.owner}/${remote.repo}, but the issue is in ${repo.fullName}`,
+      );
     }
     baseCommit = await headCommit(opts.repoPath);
   }

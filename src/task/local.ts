@@ -10,7 +10,7 @@ import type { RepoSource, Task, TaskTests } from "./types.js";
 
 /** Resolves `--repo`: an existing git work tree (or a clone URL, cloned later by the caller). */
 export async function resolveRepo(repo: string | undefined): Promise<RepoSource> {
-  if (!repo || !repo.trim()) throw new UsageError("--repo is required: a path to a git checkout or a clone URL");
+  if (!repo?.trim()) throw new UsageError("--repo is required: a path to a git checkout or a clone URL");
   if (/^(https?:\/\/|git@|ssh:\/\/|file:\/\/)/.test(repo)) return { kind: "url", url: repo };
   const path = resolve(repo);
   if (!existsSync(path)) throw new UsageError(`--repo: ${repo} does not exist`);
@@ -21,7 +21,8 @@ export async function resolveRepo(repo: string | undefined): Promise<RepoSource>
   } catch {
     isRepo = false;
   }
-  if (!isRepo) throw new UsageError(`--repo: ${repo} is not a git repository (run git init, or pass a clone URL)`);
+  if (!isRepo)
+    throw new UsageError(`--repo: ${repo} is not a git repository (run git init, or pass a clone URL)`);
   const top = (await simpleGit(path).revparse(["--show-toplevel"])).trim();
   const hasHead = await simpleGit(top)
     .revparse(["--verify", "HEAD"])
@@ -33,7 +34,8 @@ export async function resolveRepo(repo: string | undefined): Promise<RepoSource>
 
 /** Reads `--issue`: a path to a file when one exists there, else the text itself. */
 export function readIssueText(issue: string | undefined): { text: string; origin: string } {
-  if (issue === undefined) throw new UsageError("--issue is required: a file, a GitHub issue reference, or the text");
+  if (issue === undefined)
+    throw new UsageError("--issue is required: a file, a GitHub issue reference, or the text");
   const looksLikePath = issue.length < 4096 && !issue.includes("\n");
   if (looksLikePath && existsSync(issue) && statSync(issue).isFile()) {
     const text = readFileSync(issue, "utf8");
@@ -43,7 +45,8 @@ export function readIssueText(issue: string | undefined): { text: string; origin
   if (looksLikePath && /\.(md|txt|markdown)$/i.test(issue)) {
     throw new UsageError(`--issue: the file ${issue} does not exist`);
   }
-  if (!issue.trim()) throw new UsageError("--issue is empty: give a file, a GitHub issue reference, or the text");
+  if (!issue.trim())
+    throw new UsageError("--issue is empty: give a file, a GitHub issue reference, or the text");
   return { text: issue.trim(), origin: "text" };
 }
 
@@ -60,7 +63,10 @@ export function makeLocalTask(opts: LocalTaskOptions): Task {
     opts.repo.kind === "local"
       ? basename(opts.repo.path)
       : opts.repo.kind === "url"
-        ? opts.repo.url.replace(/\.git$/, "").split(/[/:]/).pop()
+        ? opts.repo.url
+            .replace(/\.git$/, "")
+            .split(/[/:]/)
+            .pop()
         : basename(opts.repo.gitDir);
   const id = opts.id ?? `${repoLabel}-${slug(opts.issue.text)}`;
   return {

@@ -25,7 +25,10 @@ describe("resolveRepo", () => {
     execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x"], { cwd: dir });
     const r = await resolveRepo(join(dir, "sub"));
     expect(r.kind).toBe("local");
-    expect(await resolveRepo("https://example.invalid/o/r.git")).toEqual({ kind: "url", url: "https://example.invalid/o/r.git" });
+    expect(await resolveRepo("https://example.invalid/o/r.git")).toEqual({
+      kind: "url",
+      url: "https://example.invalid/o/r.git",
+    });
   });
 });
 

@@ -8,8 +8,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { solveTask } from "../../src/agent/index.js";
 import { silentLogger } from "../../src/log/index.js";
 import { createModel } from "../../src/model/index.js";
-import { startFakeAnthropic } from "../support/fake-anthropic.js";
 import type { FakeServer } from "../support/fake-anthropic.js";
+import { startFakeAnthropic } from "../support/fake-anthropic.js";
 import { startFakeOpenAI } from "../support/fake-openai.js";
 import { fixtureRepo, tempDir, testsPassWithPatch } from "../support/fixtures.js";
 
@@ -45,13 +45,30 @@ describe("Anthropic provider in the loop", () => {
     const usage = { input_tokens: 1000, output_tokens: 100, cache_read_input_tokens: 500 };
     server = await startFakeAnthropic([
       { status: 529 },
-      { reply: { text: "Searching.", toolUses: [{ name: "search", inputJson: '{"pattern": "def med' }], usage } },
-      { reply: { text: "Searching again.", toolUses: [{ name: "search", input: { pattern: "def median" } }], usage } },
+      {
+        reply: {
+          text: "Searching.",
+          toolUses: [{ name: "search", inputJson: '{"pattern": "def med' }],
+          usage,
+        },
+      },
+      {
+        reply: {
+          text: "Searching again.",
+          toolUses: [{ name: "search", input: { pattern: "def median" } }],
+          usage,
+        },
+      },
       { status: 429, headers: { "retry-after": "1" } },
       {
         reply: {
           text: "Fixing.",
-          toolUses: [{ name: "editor", input: { command: "str_replace", path: "statkit/stats.py", old_str: FIX_OLD, new_str: FIX_NEW } }],
+          toolUses: [
+            {
+              name: "editor",
+              input: { command: "str_replace", path: "statkit/stats.py", old_str: FIX_OLD, new_str: FIX_NEW },
+            },
+          ],
           usage,
         },
       },
@@ -68,11 +85,13 @@ describe("Anthropic provider in the loop", () => {
     const traj = JSON.parse(readFileSync(out.trajectoryPath, "utf8"));
     expect(traj.steps[0].rejected).toMatch(/search/);
     // The re-ask carried the error as a tool result; the next real turn's history did not keep it.
-    const bodies = server.requests.map((r) => r.body as { messages: Array<{ role: string; content: unknown }> });
+    const bodies = server.requests.map(
+      (r) => r.body as { messages: Array<{ role: string; content: unknown }> },
+    );
     const reask = JSON.stringify(bodies[2]!.messages);
     expect(reask).toContain('"is_error":true');
     const later = JSON.stringify(bodies[bodies.length - 1]!.messages);
-    expect(later).not.toContain("def med\"");
+    expect(later).not.toContain('def med"');
     expect(later).not.toContain("Attempt 1 of 3");
   });
 });
@@ -100,7 +119,10 @@ describe("OpenAI-compatible text mode in the loop", () => {
     expect(traj.steps[0].rejected).toMatch(/action/);
     expect(traj.steps).toHaveLength(5);
     // Text mode sends no tools; the protocol travels in the system prompt.
-    const first = server.requests[0]!.body as { tools?: unknown; messages: Array<{ role: string; content: string }> };
+    const first = server.requests[0]!.body as {
+      tools?: unknown;
+      messages: Array<{ role: string; content: string }>;
+    };
     expect(first.tools).toBeUndefined();
     expect(first.messages[0]!.content).toContain("```action");
   });

@@ -23,7 +23,11 @@ describe("fixpoint solve: bad input", async () => {
   it("missing --repo, a missing path, a non-git folder", () => {
     expectOneLineError(runCli(["solve", "--issue", "x"]), 2, /--repo is required/);
     expectOneLineError(runCli(["solve", "--repo", "/no/such/repo", "--issue", "x"]), 2, /does not exist/);
-    expectOneLineError(runCli(["solve", "--repo", tempDir("plain"), "--issue", "x"]), 2, /not a git repository/);
+    expectOneLineError(
+      runCli(["solve", "--repo", tempDir("plain"), "--issue", "x"]),
+      2,
+      /not a git repository/,
+    );
   });
 
   it("a missing or empty issue", () => {
@@ -36,9 +40,23 @@ describe("fixpoint solve: bad input", async () => {
 
   it("an unknown model spec and a missing API key", () => {
     const out = tempDir("out");
-    expectOneLineError(runCli(["solve", "--repo", dir, "--issue", issue, "--model", "gpt5", "--out", out]), 2, /gpt5/);
     expectOneLineError(
-      runCli(["solve", "--repo", dir, "--issue", issue, "--model", "anthropic:claude-sonnet-4-5", "--out", out]),
+      runCli(["solve", "--repo", dir, "--issue", issue, "--model", "gpt5", "--out", out]),
+      2,
+      /gpt5/,
+    );
+    expectOneLineError(
+      runCli([
+        "solve",
+        "--repo",
+        dir,
+        "--issue",
+        issue,
+        "--model",
+        "anthropic:claude-sonnet-4-5",
+        "--out",
+        out,
+      ]),
       2,
       /ANTHROPIC_API_KEY/,
     );
@@ -52,7 +70,11 @@ describe("fixpoint solve: bad input", async () => {
       2,
       /max_steps/,
     );
-    expectOneLineError(runCli(["solve", "--repo", dir, "--issue", issue, "--max-steps", "-1"]), 2, /--max-steps/);
+    expectOneLineError(
+      runCli(["solve", "--repo", dir, "--issue", issue, "--max-steps", "-1"]),
+      2,
+      /--max-steps/,
+    );
   });
 });
 

@@ -13,7 +13,8 @@ export interface CliResult {
 /** Environment without the real keys of the machine, so no test can reach a paid API. */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL", "GITHUB_TOKEN", "GH_TOKEN"]) delete env[k];
+  for (const k of ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL", "GITHUB_TOKEN", "GH_TOKEN"])
+    delete env[k];
   for (const k of Object.keys(env)) if (k.startsWith("FIXPOINT_")) delete env[k];
   return { ...env, ...extra };
 }

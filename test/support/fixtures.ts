@@ -17,7 +17,10 @@ export async function fixtureRepo(name: string): Promise<{ fixture: Fixture; tas
 }
 
 /** Applies `patch` to a fresh copy of the fixture and runs its test command there. */
-export async function testsPassWithPatch(name: string, patch: string): Promise<{ exitCode: number; output: string }> {
+export async function testsPassWithPatch(
+  name: string,
+  patch: string,
+): Promise<{ exitCode: number; output: string }> {
   const { fixture, dir } = await fixtureRepo(name);
   if (patch.trim()) {
     const patchFile = join(tempDir("patch"), "p.diff");
@@ -25,7 +28,11 @@ export async function testsPassWithPatch(name: string, patch: string): Promise<{
     execFileSync("git", ["apply", patchFile], { cwd: dir });
   }
   const cmd = fixture.task.tests?.command ?? "false";
-  const r = spawnSync("bash", ["-c", cmd], { cwd: dir, encoding: "utf8", env: { ...process.env, CI: "true" } });
+  const r = spawnSync("bash", ["-c", cmd], {
+    cwd: dir,
+    encoding: "utf8",
+    env: { ...process.env, CI: "true" },
+  });
   return { exitCode: r.status ?? -1, output: `${r.stdout}${r.stderr}` };
 }
 
