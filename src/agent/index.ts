@@ -1,4 +1,5 @@
 export { Budget, type BudgetExit, type BudgetLimits } from "./budget.js";
+export { digestRun, type RunDigest } from "./digest.js";
 export { BestPatch, runTestGate } from "./gate.js";
 export { compactHistory, estimateTokens } from "./history.js";
 export { type AgentEvent, type AgentOptions, type RunResult, runAgent, type ToolRunner } from "./loop.js";

@@ -21,7 +21,8 @@ const PricingEntry = z.object({
 export const ConfigFileSchema = z
   .object({
     model: z.string().min(1),
-    base_url: z.string().url(),
+    model_base_url: z.string().url(),
+    github_base_url: z.string().url(),
     max_steps: z.number().int().positive(),
     max_cost: z.number().nonnegative(),
     max_tokens: z.number().int().nonnegative(),
@@ -57,7 +58,10 @@ export type ConfigFile = z.infer<typeof ConfigFileSchema>;
 /** The resolved settings a command runs with. */
 export interface Settings {
   model: string;
-  baseUrl?: string;
+  /** Model API base URL (local OpenAI-compatible servers, proxies). */
+  modelBaseUrl?: string;
+  /** GitHub API base URL (GitHub Enterprise). */
+  githubBaseUrl?: string;
   maxSteps: number;
   maxCostUsd: number;
   maxTokens: number;
@@ -118,7 +122,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigFile 
   const raw: Record<string, unknown> = {};
   const num = (k: string) => (env[k] !== undefined && env[k] !== "" ? Number(env[k]) : undefined);
   if (env.FIXPOINT_MODEL) raw.model = env.FIXPOINT_MODEL;
-  if (env.FIXPOINT_BASE_URL) raw.base_url = env.FIXPOINT_BASE_URL;
+  if (env.FIXPOINT_MODEL_BASE_URL) raw.model_base_url = env.FIXPOINT_MODEL_BASE_URL;
+  if (env.GITHUB_API_URL) raw.github_base_url = env.GITHUB_API_URL;
   if (num("FIXPOINT_MAX_STEPS") !== undefined) raw.max_steps = num("FIXPOINT_MAX_STEPS");
   if (num("FIXPOINT_MAX_COST") !== undefined) raw.max_cost = num("FIXPOINT_MAX_COST");
   if (env.FIXPOINT_MAX_TIME) raw.max_time = env.FIXPOINT_MAX_TIME;
@@ -136,6 +141,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigFile 
 /** Flag values as commander hands them over (strings), before validation. */
 export interface FlagValues {
   model?: string;
+  modelBaseUrl?: string;
+  /** GitHub API base URL. */
   baseUrl?: string;
   maxSteps?: string;
   maxCost?: string;
@@ -173,7 +180,8 @@ export function resolveSettings(
   const s: Settings = { ...DEFAULTS, docker: { ...layered.docker } };
   if (file) s.configFile = file;
   if (layered.model) s.model = layered.model;
-  if (layered.base_url) s.baseUrl = layered.base_url;
+  if (layered.model_base_url) s.modelBaseUrl = layered.model_base_url;
+  if (layered.github_base_url) s.githubBaseUrl = layered.github_base_url;
   if (layered.max_steps) s.maxSteps = layered.max_steps;
   if (layered.max_cost !== undefined) s.maxCostUsd = layered.max_cost;
   if (layered.max_tokens !== undefined) s.maxTokens = layered.max_tokens;
@@ -193,7 +201,8 @@ export function resolveSettings(
     s.requestTimeoutMs = toMs(layered.request_timeout, "request_timeout");
 
   if (flags.model) s.model = flags.model;
-  if (flags.baseUrl) s.baseUrl = flags.baseUrl;
+  if (flags.modelBaseUrl) s.modelBaseUrl = flags.modelBaseUrl;
+  if (flags.baseUrl) s.githubBaseUrl = flags.baseUrl;
   if (flags.maxSteps !== undefined) s.maxSteps = positiveInt("--max-steps", flags.maxSteps);
   if (flags.maxCost !== undefined) s.maxCostUsd = nonNegative("--max-cost", flags.maxCost);
   if (flags.maxTokens !== undefined) s.maxTokens = nonNegative("--max-tokens", flags.maxTokens);

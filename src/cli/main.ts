@@ -6,7 +6,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { errorMessage, FixpointError } from "../common/index.js";
 import { redactSecrets } from "../log/index.js";
-// GRAPH-TMP import { registerGraphCommands } from "./graph.js";
+import { registerGraphCommands } from "./graph.js";
 import { registerInfraCommands } from "./infra.js";
 import { runReplay } from "./replay.js";
 import { renderTrajectory } from "./show.js";
@@ -21,7 +21,7 @@ function withRunFlags(cmd: Command): Command {
       "--model <spec>",
       "model: anthropic:NAME, openai:NAME, openai-text:NAME, scripted:FILE, replay:FILE",
     )
-    .option("--base-url <url>", "model API base URL (local OpenAI-compatible servers, proxies)")
+    .option("--model-base-url <url>", "model API base URL (local OpenAI-compatible servers, proxies)")
     .option("--max-steps <n>", "stop after this many model calls (default 50)")
     .option("--max-cost <usd>", "stop when the run has cost this much (default 3)")
     .option("--max-tokens <n>", "stop after this many tokens in total (default: no cap)")
@@ -55,9 +55,27 @@ export function buildProgram(): Command {
     program
       .command("solve")
       .description("solve one issue in a repository and hand back a tested patch")
-      .option("--repo <path>", "the repository: a local git checkout")
-      .option("--issue <ref>", "the issue: a file, or the issue text itself")
-      .option("--apply", "apply the patch to --repo's working tree after a successful run"),
+      .option("--repo <path>", "the repository: a local git checkout (optional for GitHub issues: cloned)")
+      .option(
+        "--issue <ref>",
+        "the issue: a file, the text itself, or a GitHub issue (URL, OWNER/REPO#N, #N)",
+      )
+      .option("--apply", "apply the patch to --repo's working tree after a successful run")
+      .option("--pr", "GitHub issues: push a branch and open a pull request (draft) when the run solves it")
+      .option("--ready", "with --pr: open the pull request ready for review instead of as a draft")
+      .option(
+        "--branch <name>",
+        "with --pr: branch name; {n} is the issue number (default fixpoint/issue-{n})",
+      )
+      .option(
+        "--push-unsolved",
+        "with --pr: push the branch even when the run did not solve the issue (no PR)",
+      )
+      .option(
+        "--base-url <url>",
+        "GitHub API base URL, for GitHub Enterprise (default https://api.github.com)",
+      )
+      .option("--clone-dir <dir>", "GitHub issues without --repo: where to clone (default in the cache)"),
   ).action(async (opts) => {
     process.exitCode = await runSolve(opts);
   });
@@ -92,7 +110,7 @@ export function buildProgram(): Command {
     });
 
   registerInfraCommands(program);
-  // GRAPH-TMP registerGraphCommands(program);
+  registerGraphCommands(program);
   return program;
 }
 

@@ -1,14 +1,29 @@
 /** `fixpoint solve` and `fixpoint demo`: one task through the agent, printed as a summary or JSON. */
 import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { homedir, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import pc from "picocolors";
-import { resultSummary, type SolveOutcome, solveTask } from "../agent/index.js";
+import { digestRun, resultSummary, type SolveOutcome, solveTask } from "../agent/index.js";
 import { UsageError } from "../common/index.js";
+import {
+  createGitHubClient,
+  openPullRequestForRun,
+  PullRequestRefused,
+  type PullRequestResult,
+} from "../github/index.js";
 import type { Logger } from "../log/index.js";
 import { createModel, type ModelOptions } from "../model/index.js";
 import type { Task } from "../task/index.js";
-import { loadFixture, makeLocalTask, materializeFixture, readIssueText, resolveRepo } from "../task/index.js";
+import {
+  loadFixture,
+  loadGitHubIssueTask,
+  looksLikeIssueReference,
+  makeLocalTask,
+  materializeFixture,
+  readIssueText,
+  resolveIssueReference,
+  resolveRepo,
+} from "../task/index.js";
 import { applyPatch } from "../vcs/index.js";
 import { type FlagValues, resolveSettings, type Settings } from "./config.js";
 import { openRunContext } from "./run-context.js";
@@ -19,6 +34,11 @@ export interface SolveFlags extends FlagValues {
   config?: string;
   apply?: boolean;
   json?: boolean;
+  pr?: boolean;
+  ready?: boolean;
+  branch?: string;
+  pushUnsolved?: boolean;
+  cloneDir?: string;
 }
 
 /** Maps a run's status to the CLI exit code. */
@@ -31,6 +51,10 @@ export function exitCodeFor(o: Pick<SolveOutcome, "status" | "errorExitCode">): 
 
 export async function runSolve(flags: SolveFlags): Promise<number> {
   const settings = resolveSettings(flags.config, flags);
+  if (flags.issue && looksLikeIssueReference(flags.issue, { baseUrl: settings.githubBaseUrl })) {
+    return runGitHubSolve(flags, settings);
+  }
+  if (flags.pr) throw new UsageError("--pr needs a GitHub issue (--issue URL, OWNER/REPO#N or #N)");
   const repo = await resolveRepo(flags.repo);
   if (repo.kind !== "local") {
     throw new UsageError(
@@ -49,12 +73,94 @@ export async function runSolve(flags: SolveFlags): Promise<number> {
   return exitCodeFor(outcome);
 }
 
+/**
+ * A GitHub issue: read it (title, body, comments), work in the given clone or a cached clone at
+ * the default branch, solve, and with `--pr` push a branch and open (or update) a pull request.
+ */
+async function runGitHubSolve(flags: SolveFlags, settings: Settings): Promise<number> {
+  const client = createGitHubClient({
+    ...(settings.githubBaseUrl ? { baseUrl: settings.githubBaseUrl } : {}),
+  });
+  const repoPath = flags.repo ? await resolveLocalRepo(flags.repo) : undefined;
+  const location = await resolveIssueReference(flags.issue!, { baseUrl: client.baseUrl, repoPath });
+  const cloneDir = repoPath
+    ? undefined
+    : resolve(flags.cloneDir ?? join(cacheDir(), "repos", `${location.owner}__${location.repo}`));
+  const loaded = await loadGitHubIssueTask(flags.issue!, {
+    client,
+    ...(repoPath ? { repoPath } : {}),
+    ...(cloneDir ? { cloneDir } : {}),
+  });
+  if (!loaded.repoPath) throw new UsageError("could not find a checkout of the issue's repository");
+  // Refuse before spending budget when a pull request could not be opened anyway.
+  if (flags.pr && loaded.issue.state === "closed") {
+    throw new UsageError(
+      `${location.owner}/${location.repo}#${location.number} is closed: not opening a pull request`,
+    );
+  }
+  if (flags.pr && loaded.issue.locked) {
+    throw new UsageError(
+      `${location.owner}/${location.repo}#${location.number} is locked: not opening a pull request`,
+    );
+  }
+  if (!flags.json) console.log(`fixpoint: ${loaded.issue.htmlUrl} — ${loaded.issue.title}`);
+  const outcome = await runTask(loaded.task, loaded.repoPath, settings, {
+    json: flags.json,
+    quietJson: flags.pr,
+  });
+  let pr: PullRequestResult | undefined;
+  if (flags.pr) {
+    pr = await openPullRequestForRun({
+      client,
+      repoPath: loaded.repoPath,
+      issue: { owner: location.owner, repo: location.repo, number: location.number },
+      result: digestRun(outcome),
+      options: {
+        ...(flags.branch ? { branch: flags.branch } : {}),
+        draft: !flags.ready,
+        pushUnsolved: Boolean(flags.pushUnsolved),
+        ...(loaded.task.baseCommit ? { baseRef: loaded.task.baseCommit } : {}),
+      },
+    }).catch((err: unknown) => {
+      // A refused PR after an unsolved run is the run's outcome (exit 1), not a usage error.
+      if (err instanceof PullRequestRefused && err.reason === "not-submitted") return undefined;
+      throw err;
+    });
+  }
+  if (flags.json) {
+    process.stdout.write(
+      `${JSON.stringify({ ...resultSummary(outcome), ...(pr ? { pullRequest: pr } : {}) })}\n`,
+    );
+  } else if (pr) {
+    console.log(
+      pr.action === "pushed-only"
+        ? `  pushed branch ${pr.branch} (no pull request: the run did not solve the issue)`
+        : `  pull request ${pr.action}: ${pr.prUrl} (branch ${pr.branch}${pr.draft ? ", draft" : ""})`,
+    );
+  } else if (flags.pr) {
+    console.log("  no pull request: the run did not solve the issue (--push-unsolved pushes the branch)");
+  }
+  return exitCodeFor(outcome);
+}
+
+async function resolveLocalRepo(path: string): Promise<string> {
+  const repo = await resolveRepo(path);
+  if (repo.kind !== "local")
+    throw new UsageError("--repo: give a local clone here; GitHub issues are cloned by default");
+  return repo.path;
+}
+
+/** Where fixpoint keeps clones and graph databases: $XDG_CACHE_HOME/fixpoint or ~/.cache/fixpoint. */
+export function cacheDir(): string {
+  return join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "fixpoint");
+}
+
 /** Runs one task with resolved settings and prints the outcome. */
 export async function runTask(
   task: Task,
   repoPath: string,
   settings: Settings,
-  out: { json?: boolean; modelSpec?: string },
+  out: { json?: boolean; modelSpec?: string; quietJson?: boolean },
 ): Promise<SolveOutcome> {
   const ctx = openRunContext({
     taskId: task.id,
@@ -89,7 +195,8 @@ export async function runTask(
       config: { ...settings, model: spec },
     });
     ctx.dispose();
-    printOutcome(outcome, out.json);
+    // With --pr and --json the caller prints one object that includes the pull request.
+    if (!(out.json && out.quietJson)) printOutcome(outcome, out.json);
     return outcome;
   } finally {
     ctx.dispose();
@@ -112,7 +219,7 @@ export function modelOptions(settings: Settings, log: Logger): ModelOptions {
       )
     : undefined;
   return {
-    ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),
+    ...(settings.modelBaseUrl ? { baseUrl: settings.modelBaseUrl } : {}),
     ...(pricing ? { pricing } : {}),
     ...(settings.maxRetries !== undefined ? { maxRetries: settings.maxRetries } : {}),
     ...(settings.retryBaseMs !== undefined ? { retryBaseMs: settings.retryBaseMs } : {}),

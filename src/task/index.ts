@@ -5,5 +5,15 @@ export {
   loadFixture,
   materializeFixture,
 } from "./fixture.js";
+export {
+  type GitHubIssueTask,
+  type GitHubIssueTaskOptions,
+  type IssueLocation,
+  type IssueReference,
+  loadGitHubIssueTask,
+  looksLikeIssueReference,
+  parseIssueReference,
+  resolveIssueReference,
+} from "./github.js";
 export { type LocalTaskOptions, makeLocalTask, readIssueText, resolveRepo } from "./local.js";
 export type { RepoSource, Task, TaskEnvironment, TaskTests } from "./types.js";

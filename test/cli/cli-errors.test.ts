@@ -91,7 +91,7 @@ describe("fixpoint solve: model API unreachable", () => {
         "median is wrong",
         "--model",
         "anthropic:claude-sonnet-4-5",
-        "--base-url",
+        "--model-base-url",
         "http://127.0.0.1:9", // discard port: nothing listens
         "--sandbox",
         "local",

@@ -44,3 +44,11 @@ export function startCli(args: string[], opts: { cwd?: string; env?: NodeJS.Proc
   });
   return { child, done, output: () => ({ stdout, stderr }) };
 }
+
+/** Like runCli, but without blocking the event loop (the test may serve HTTP meanwhile). */
+export function runCliAsync(
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliResult> {
+  return startCli(args, opts).done;
+}
