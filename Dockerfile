@@ -56,6 +56,7 @@ COPY bin ./bin
 COPY src ./src
 COPY prompts ./prompts
 COPY environments ./environments
+COPY evals/fixtures ./evals/fixtures
 COPY tsconfig.json ./
 RUN chmod +x bin/fixpoint.js && ln -s /opt/fixpoint/bin/fixpoint.js /usr/local/bin/fixpoint
 

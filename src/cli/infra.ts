@@ -8,9 +8,10 @@ export function registerInfraCommands(program: Command): void {
   sandbox
     .command("gc")
     .description("remove containers left behind by interrupted runs (by label)")
+    .option("--all", "also remove containers of fixpoint processes that are still running")
     .option("--json", "print JSON")
-    .action(async (opts: { json?: boolean }) => {
-      const removed = await gcSandboxes();
+    .action(async (opts: { json?: boolean; all?: boolean }) => {
+      const removed = await gcSandboxes({ all: Boolean(opts.all) });
       if (opts.json) console.log(JSON.stringify({ removed }));
       else console.log(`removed ${removed} leftover sandbox container${removed === 1 ? "" : "s"}`);
     });

@@ -40,3 +40,35 @@ describe.each(listFixtures())("fixture %s", (name) => {
     expect(after.exitCode, after.output).toBe(0);
   });
 });
+
+describe.each(listFixtures())("fixture %s in Docker", async (name) => {
+  const { dockerUp, mustHaveDocker, skipReason } = await import("../sandbox/docker-env.js");
+  process.env.FIXPOINT_BASE_IMAGE ??= "fixpoint/debian:bookworm";
+
+  it.skipIf(!dockerUp && !mustHaveDocker)(
+    `is solved with --sandbox docker ${dockerUp ? "" : `(${skipReason})`}`,
+    async () => {
+      const { fixture, task, dir } = await fixtureRepo(name);
+      const untouched = repoState(dir);
+      const outcome = await solveTask({
+        runId: `e2e-docker-${name}`,
+        task,
+        repoPath: dir,
+        model: await createModel(`scripted:${fixture.scriptPath}`, {}),
+        sandbox: "docker",
+        runDir: tempDir("run"),
+        budget: { maxSteps: 20 },
+        testGate: true,
+        commandTimeoutMs: 120_000,
+        log: silentLogger,
+      });
+      expect(outcome.error).toBeUndefined();
+      expect(outcome.sandboxKind).toBe("docker");
+      expect(outcome.status).toBe("submitted");
+      expect(repoState(dir)).toBe(untouched);
+      const after = await testsPassWithPatch(name, outcome.patch);
+      expect(after.exitCode, after.output).toBe(0);
+    },
+    600_000,
+  );
+});

@@ -1,0 +1,427 @@
+/**
+ * Environment images: a language-family image built from `environments/<family>/Dockerfile` on a
+ * base image, then a per-repository image with the dependencies installed from the
+ * repository's manifests only (so source edits never invalidate it). Both are tagged by a hash
+ * of what went into them and reused while it is unchanged; the second build of an unchanged
+ * repository is a few image lookups. A recipe, `.fixpoint/env.yaml` in the repository (or
+ * given by the task), overrides the image, the setup commands and the test command.
+ * Builds use the host network; containers run without one.
+ */
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import tar from "tar-stream";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { describeZodError, errorMessage, InfraError, UsageError } from "../common/index.js";
+import { type Logger, silentLogger } from "../log/index.js";
+import { resolveCommit, resolveRepository } from "./checkout.js";
+import { dockerClient, dockerUnavailableMessage } from "./docker.js";
+import { git } from "./proc.js";
+
+export type Family = "python" | "node" | "go" | "rust" | "java" | "generic";
+
+export interface Ecosystem {
+  family: Family;
+  /** npm, yarn, pnpm, pip, go, cargo, maven, gradle — what installs the dependencies. */
+  packageManager: string | null;
+  /** Dependency manifests (relative paths) that the repository image is built from. */
+  manifests: string[];
+  /** Commands that install the dependencies, run in the image's /testbed with the manifests. */
+  install: string[];
+}
+
+export const EnvRecipeSchema = z
+  .object({
+    image: z.string().min(1).optional(),
+    base: z.string().min(1).optional(),
+    setup: z.array(z.string().min(1)).default([]),
+    test_command: z.string().min(1).optional(),
+    /** Extra files (relative paths) copied into the build next to the manifests. */
+    copy: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+export type EnvRecipe = z.infer<typeof EnvRecipeSchema>;
+
+export const DEFAULT_BASE_IMAGE = "debian:bookworm-slim";
+const RECIPE_PATH = ".fixpoint/env.yaml";
+
+/** Reads the files of a repository at a commit (git) or of a plain directory (fs). */
+interface RepoReader {
+  list(): Promise<string[]>;
+  read(path: string): Promise<Buffer | null>;
+}
+
+async function gitReader(repo: string, commit: string): Promise<RepoReader> {
+  const ls = await git(["ls-tree", "-r", "-z", "--name-only", commit], repo);
+  if (ls.code !== 0) throw new InfraError(`git ls-tree failed in ${repo}: ${ls.stderr.trim()}`);
+  const files = ls.stdout.split("\0").filter(Boolean);
+  return {
+    list: async () => files,
+    read: (path) =>
+      new Promise<Buffer | null>((resolve) => {
+        execFile(
+          "git",
+          ["cat-file", "blob", `${commit}:${path}`],
+          { cwd: repo, encoding: "buffer", maxBuffer: 1 << 28 },
+          (err, stdout) => resolve(err ? null : stdout),
+        );
+      }),
+  };
+}
+
+function fsReader(root: string): RepoReader {
+  return {
+    list: async () => {
+      const out: string[] = [];
+      const walk = async (dir: string, rel: string, depth: number) => {
+        if (depth > 3) return;
+        for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+          if (e.name === ".git" || e.name === "node_modules" || e.name === "target") continue;
+          const r = rel ? `${rel}/${e.name}` : e.name;
+          if (e.isDirectory()) await walk(join(dir, e.name), r, depth + 1);
+          else out.push(r);
+        }
+      };
+      await walk(root, "", 0);
+      return out;
+    },
+    read: (path) => readFile(join(root, path)).catch(() => null),
+  };
+}
+
+async function readerFor(repoPath: string, commit?: string): Promise<RepoReader> {
+  const isGit = (await git(["rev-parse", "--git-dir"], repoPath).catch(() => null))?.code === 0;
+  if (!isGit) {
+    if (commit) throw new UsageError(`not a git repository: ${repoPath}`);
+    return fsReader(repoPath);
+  }
+  const repo = await resolveRepository(repoPath);
+  return gitReader(repo, await resolveCommit(repo, commit ?? "HEAD"));
+}
+
+const depth = (p: string) => p.split("/").length - 1;
+
+function detectFrom(files: string[]): Ecosystem | null {
+  const has = new Set(files);
+  const top = files.filter((f) => depth(f) === 0);
+  const pyReq = top.filter((f) => /^(requirements[\w.-]*|[\w-]*requirements)\.txt$/.test(f));
+  const pyReqDir = files.filter((f) => /^requirements\/[^/]+\.txt$/.test(f));
+  if (has.has("pyproject.toml") || has.has("setup.py") || has.has("setup.cfg") || pyReq.length > 0) {
+    const manifests = ["pyproject.toml", "setup.py", "setup.cfg"].filter((f) => has.has(f));
+    manifests.push(...pyReq, ...pyReqDir);
+    const install: string[] = [];
+    const reqFiles = pyReq.filter((f) =>
+      /(^requirements(-dev|-test|-tests|_dev|_test)?\.txt$)|^(dev|test)-requirements\.txt$/.test(f),
+    );
+    // Requirements files minus editable installs of the project itself (its source is not here),
+    // plus the dependencies declared in pyproject.toml; pip runs only when there is something.
+    install.push(
+      [
+        ": > /tmp/fixpoint-req.txt",
+        ...reqFiles.map(
+          (f) =>
+            `grep -v -E '^[[:space:]]*(-e|--editable)[[:space:]]|^[[:space:]]*\\.[[:space:]]*$' ${f} >> /tmp/fixpoint-req.txt || true`,
+        ),
+        has.has("pyproject.toml")
+          ? `python3 -c 'import tomllib,sys; p=tomllib.load(open("pyproject.toml","rb")).get("project",{}); o=p.get("optional-dependencies",{}); print("\\n".join(p.get("dependencies",[])+[d for k in ("test","tests","testing","dev") for d in o.get(k,[])]))' >> /tmp/fixpoint-req.txt`
+          : "true",
+        "if grep -q '[^[:space:]]' /tmp/fixpoint-req.txt; then pip install -r /tmp/fixpoint-req.txt; fi",
+        "rm -f /tmp/fixpoint-req.txt",
+      ].join(" && "),
+    );
+    return { family: "python", packageManager: "pip", manifests, install };
+  }
+  if (has.has("go.mod")) {
+    return {
+      family: "go",
+      packageManager: "go",
+      manifests: ["go.mod", ...(has.has("go.sum") ? ["go.sum"] : [])],
+      install: ["go mod download"],
+    };
+  }
+  if (has.has("Cargo.toml")) {
+    const manifests = files.filter(
+      (f) => (basename(f) === "Cargo.toml" && depth(f) <= 3) || f === "Cargo.lock",
+    );
+    return {
+      family: "rust",
+      packageManager: "cargo",
+      manifests,
+      // cargo needs targets to read a manifest: stub them for the fetch, then remove the stubs.
+      install: [
+        'stubs=""; for d in $(find . -name Cargo.toml -exec dirname {} \\;); do mkdir -p "$d/src"; if [ ! -e "$d/src/lib.rs" ]; then touch "$d/src/lib.rs"; stubs="$stubs $d/src/lib.rs"; fi; done; CARGO_NET_OFFLINE=false cargo fetch; rm -f $stubs',
+      ],
+    };
+  }
+  if (has.has("pom.xml")) {
+    return {
+      family: "java",
+      packageManager: "maven",
+      manifests: files.filter((f) => basename(f) === "pom.xml" && depth(f) <= 3),
+      install: ["mvn -B -q -DskipTests dependency:go-offline"],
+    };
+  }
+  if (has.has("build.gradle") || has.has("build.gradle.kts")) {
+    const manifests = files.filter(
+      (f) =>
+        (/^(build|settings)\.gradle(\.kts)?$/.test(basename(f)) && depth(f) <= 3) ||
+        f === "gradle.properties" ||
+        f === "gradlew" ||
+        f.startsWith("gradle/wrapper/"),
+    );
+    return {
+      family: "java",
+      packageManager: "gradle",
+      manifests,
+      install: has.has("gradlew") ? ["chmod +x gradlew && ./gradlew --no-daemon -q dependencies"] : [],
+    };
+  }
+  if (has.has("package.json")) {
+    const lock = ["package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml"].filter((f) =>
+      has.has(f),
+    );
+    const pkgs = files.filter(
+      (f) => basename(f) === "package.json" && depth(f) <= 3 && !f.includes("node_modules/"),
+    );
+    let pm = "npm";
+    let install = "npm install --ignore-scripts --no-audit --no-fund && npm rebuild";
+    if (has.has("pnpm-lock.yaml")) {
+      pm = "pnpm";
+      install = "npm install -g pnpm && pnpm install --frozen-lockfile --ignore-scripts";
+    } else if (has.has("yarn.lock")) {
+      pm = "yarn";
+      install = "npm install -g yarn && yarn install --frozen-lockfile --ignore-scripts";
+    } else if (lock.length) {
+      install = "npm ci --ignore-scripts --no-audit --no-fund && npm rebuild";
+    }
+    return { family: "node", packageManager: pm, manifests: [...pkgs, ...lock], install: [install] };
+  }
+  return null;
+}
+
+/**
+ * Detects the ecosystem of a repository (at `commit`, default HEAD; a plain directory is read
+ * from disk): Python (pyproject/setup.py/requirements), Go, Rust, Java (Maven/Gradle), Node.js
+ * (package.json with its npm/yarn/pnpm lockfile). Null when none is recognised.
+ */
+export async function detectEcosystem(repoPath: string, commit?: string): Promise<Ecosystem | null> {
+  return detectFrom(await (await readerFor(repoPath, commit)).list());
+}
+
+/** Parses a recipe (YAML text); a UsageError naming the field when it is invalid. */
+export function parseEnvRecipe(text: string, where = RECIPE_PATH): EnvRecipe {
+  let data: unknown;
+  try {
+    data = parseYaml(text) ?? {};
+  } catch (e) {
+    throw new UsageError(`${where}: not valid YAML: ${errorMessage(e).split("\n")[0]}`);
+  }
+  const r = EnvRecipeSchema.safeParse(data);
+  if (!r.success) throw new UsageError(describeZodError(where, r.error.issues));
+  return r.data;
+}
+
+/** Loads `.fixpoint/env.yaml` from the repository (at `commit`, default HEAD); null when absent. */
+export async function loadEnvRecipe(repoPath: string, commit?: string): Promise<EnvRecipe | null> {
+  const reader = await readerFor(repoPath, commit);
+  const buf = await reader.read(RECIPE_PATH);
+  return buf ? parseEnvRecipe(buf.toString("utf8")) : null;
+}
+
+/** The `environments/` folder shipped with fixpoint (found from this module, src or dist). */
+export function environmentsDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const candidate = join(dir, "environments");
+    if (existsSync(join(candidate, "python", "Dockerfile"))) return candidate;
+    dir = dirname(dir);
+  }
+  throw new InfraError("the environments/ folder of fixpoint was not found");
+}
+
+function sha(...parts: (string | Buffer)[]): string {
+  const h = createHash("sha256");
+  for (const p of parts) {
+    h.update(p);
+    h.update("\0");
+  }
+  return h.digest("hex");
+}
+
+async function imageId(name: string): Promise<string | null> {
+  try {
+    return (await dockerClient().getImage(name).inspect()).Id;
+  } catch (e) {
+    const status = (e as { statusCode?: number }).statusCode;
+    if (status === 404) return null;
+    throw new InfraError(dockerUnavailableMessage(errorMessage(e)));
+  }
+}
+
+/** Builds an image from an in-memory context; InfraError with the log's last lines on failure. */
+async function dockerBuild(
+  tag: string,
+  files: Map<string, Buffer | string>,
+  buildargs: Record<string, string>,
+  log: Logger,
+): Promise<void> {
+  const pack = tar.pack();
+  for (const [name, content] of files) {
+    const mode = name === "gradlew" || name.endsWith(".sh") ? 0o755 : 0o644;
+    pack.entry({ name, mode, mtime: new Date(0) }, content);
+  }
+  pack.finalize();
+  const docker = dockerClient();
+  const lines: string[] = [];
+  let failure: string | null = null;
+  try {
+    const stream = await docker.buildImage(pack as unknown as NodeJS.ReadableStream, {
+      t: tag,
+      buildargs,
+      networkmode: "host",
+      rm: true,
+      forcerm: true,
+    });
+    await new Promise<void>((resolve, reject) => {
+      docker.modem.followProgress(
+        stream,
+        (err: Error | null) => (err ? reject(err) : resolve()),
+        (event: { stream?: string; error?: string; errorDetail?: { message?: string } }) => {
+          if (event.stream) {
+            for (const l of event.stream.split("\n")) {
+              if (l.trim()) {
+                lines.push(l);
+                log.debug({ image: tag }, l);
+              }
+            }
+          }
+          if (event.error) failure = event.errorDetail?.message ?? event.error;
+        },
+      );
+    });
+  } catch (e) {
+    failure ??= errorMessage(e);
+  }
+  if (failure !== null) {
+    const tail = lines.slice(-20).join("\n");
+    throw new InfraError(`building image ${tag} failed: ${String(failure).trim()}\n${tail}`);
+  }
+}
+
+export interface BuildEnvironmentOptions {
+  repoPath: string;
+  /** Commit whose manifests count (default HEAD). */
+  baseCommit?: string;
+  /** Base image for the family image (default: recipe `base`, FIXPOINT_BASE_IMAGE, debian:bookworm-slim). */
+  baseImage?: string;
+  /** A recipe given by the task; overrides `.fixpoint/env.yaml`. */
+  recipe?: EnvRecipe;
+  log?: Logger;
+}
+
+export interface EnvironmentImage {
+  image: string;
+  /** True when the image existed and nothing was built. */
+  reused: boolean;
+  family: Family;
+  testCommand?: string;
+}
+
+function sanitizeName(s: string): string {
+  return (
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, "-")
+      .replace(/^[^a-z0-9]+/, "")
+      .slice(0, 60) || "repo"
+  );
+}
+
+/** The family image (built when missing) on `baseImage`. */
+export async function ensureFamilyImage(
+  family: Family,
+  baseImage: string,
+  log: Logger = silentLogger,
+): Promise<{ image: string; reused: boolean }> {
+  const dir = join(environmentsDir(), family);
+  const dockerfile = await readFile(join(dir, "Dockerfile"));
+  const baseId = await imageId(baseImage);
+  // A missing base is pulled by the build (where a registry is reachable); its name stands in.
+  const image = `fixpoint/${family}:${sha(dockerfile, baseImage, baseId ?? "").slice(0, 16)}`;
+  if (await imageId(image)) return { image, reused: true };
+  log.info({ image, baseImage }, "sandbox: building the environment image");
+  await dockerBuild(image, new Map([["Dockerfile", dockerfile]]), { BASE_IMAGE: baseImage }, log);
+  return { image, reused: false };
+}
+
+/**
+ * Builds (or reuses) the image a repository's sandbox runs in: the family image, then a layer
+ * with the dependencies installed from the manifests at `baseCommit`.
+ */
+export async function buildEnvironmentImage(opts: BuildEnvironmentOptions): Promise<EnvironmentImage> {
+  const log = opts.log ?? silentLogger;
+  const reader = await readerFor(opts.repoPath, opts.baseCommit);
+  const files = await reader.list();
+  const recipeBuf = opts.recipe ? null : await reader.read(RECIPE_PATH);
+  const recipe = opts.recipe ?? (recipeBuf ? parseEnvRecipe(recipeBuf.toString("utf8")) : null);
+  const eco = detectFrom(files);
+  const family: Family = eco?.family ?? "generic";
+
+  let fromImage: string;
+  let reused = true;
+  if (recipe?.image) {
+    fromImage = recipe.image;
+    if (!(await imageId(fromImage))) {
+      throw new InfraError(`recipe image ${fromImage} not found (build or pull it first)`);
+    }
+  } else {
+    const baseImage = opts.baseImage ?? recipe?.base ?? process.env.FIXPOINT_BASE_IMAGE ?? DEFAULT_BASE_IMAGE;
+    const fam = await ensureFamilyImage(family, baseImage, log);
+    fromImage = fam.image;
+    reused = fam.reused;
+  }
+
+  const install = recipe && recipe.setup.length > 0 ? recipe.setup : (eco?.install ?? []);
+  const wanted = [...new Set([...(eco?.manifests ?? []), ...(recipe?.copy ?? [])])].filter((f) =>
+    files.includes(f),
+  );
+  const testCommand = recipe?.test_command;
+  const result = (image: string, r: boolean): EnvironmentImage => ({
+    image,
+    reused: r,
+    family,
+    ...(testCommand ? { testCommand } : {}),
+  });
+  if (install.length === 0) return result(fromImage, reused);
+
+  const context = new Map<string, Buffer | string>();
+  for (const f of wanted.sort()) {
+    const buf = await reader.read(f);
+    if (buf) context.set(`ctx/${f}`, buf);
+  }
+  const keep = family === "node" ? "! -name node_modules" : "";
+  const dockerfile = [
+    `FROM ${fromImage}`,
+    "WORKDIR /testbed",
+    context.size ? "COPY ctx/ /testbed/" : "",
+    ...install.map((c) => `RUN ${c.replace(/\n/g, " \\\n  ")}`),
+    // Only installed dependencies stay; the checkout arrives later with the real files.
+    `RUN find /testbed -mindepth 1 -maxdepth 1 ${keep} -exec rm -rf {} +`,
+    "",
+  ]
+    .filter((l) => l !== "")
+    .join("\n");
+  const fromId = (await imageId(fromImage)) ?? fromImage;
+  const hash = sha(dockerfile, fromId, ...[...context].flat());
+  const repoName = sanitizeName(basename(opts.repoPath.replace(/\/+$/, "")) || "repo");
+  const image = `fixpoint-env/${repoName}:${hash.slice(0, 16)}`;
+  if (await imageId(image)) return result(image, reused);
+  log.info({ image }, "sandbox: installing the repository's dependencies into an image");
+  context.set("Dockerfile", dockerfile);
+  await dockerBuild(image, context, {}, log);
+  return result(image, false);
+}
