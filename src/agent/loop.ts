@@ -41,6 +41,7 @@ export interface ToolRunner {
 }
 
 export type AgentEvent =
+  | { type: "localized"; files: string[] }
   | { type: "step"; step: number; costUsd: number; tools: string[] }
   | { type: "rejected"; step: number; reason: string }
   | { type: "gate"; step: number; passed: boolean; summary: string }

@@ -9,9 +9,17 @@ import type { Logger } from "../log/index.js";
 import type { Model } from "../model/index.js";
 import { openSandbox, type Sandbox } from "../sandbox/index.js";
 import type { Task } from "../task/types.js";
-import { runTests, summarizeTestReport } from "../testing/index.js";
+import {
+  isTestFile,
+  relatedTests,
+  runTests,
+  summarizeTestReport,
+  type TestRunReport,
+  type TestSelection,
+} from "../testing/index.js";
 import { createDefaultTools, ToolRegistry } from "../tools/index.js";
 import type { BudgetLimits } from "./budget.js";
+import { openRunGraph, type RunGraph } from "./graph-session.js";
 import { type AgentEvent, type RunResult, runAgent } from "./loop.js";
 import { PromptRenderer } from "./prompts.js";
 
@@ -42,6 +50,8 @@ export interface SolveOptions {
   onEvent?: (event: AgentEvent) => void;
   /** Called once the sandbox exists (the CLI registers it for signal cleanup). */
   onSandbox?: (sandbox: Sandbox) => void;
+  /** Build the code graph: graph tools, localization in the prompt, syntax guard (default true). */
+  graph?: boolean;
   config?: Record<string, unknown>;
 }
 
@@ -64,9 +74,19 @@ export async function solveTask(opts: SolveOptions): Promise<SolveOutcome> {
     ...(opts.docker ?? {}),
   });
   opts.onSandbox?.(sandbox);
+  let graph: RunGraph | null = null;
   try {
     const testCommand = opts.testCommand ?? opts.task.tests?.command ?? opts.task.environment?.testCommand;
-    const registry = new ToolRegistry(createDefaultTools());
+    if (opts.graph !== false) {
+      graph = await openRunGraph({
+        sandbox,
+        repoPath: opts.repoPath,
+        problemStatement: opts.task.problemStatement,
+        log: opts.log,
+      });
+      if (graph) opts.onEvent?.({ type: "localized", files: graph.topFiles });
+    }
+    const registry = new ToolRegistry([...createDefaultTools(), ...(graph?.tools ?? [])]);
     const result = await runAgent({
       runId: opts.runId,
       task: opts.task,
@@ -77,14 +97,11 @@ export async function solveTask(opts: SolveOptions): Promise<SolveOutcome> {
       prompts,
       trajectoryPath: join(opts.runDir, "trajectory.json"),
       log: opts.log,
-      runTests: (selection) =>
-        runTests(sandbox, {
-          ...(testCommand ? { command: testCommand } : {}),
-          ...(selection?.tests?.length ? { tests: selection.tests } : {}),
-        }),
+      runTests: (selection) => runSelectedTests(sandbox, testCommand, selection),
       summarizeTests: (report) => summarizeTestReport(report, { maxChars: 6000 }),
       testCommand,
       testGate: opts.testGate,
+      ...(graph ? { graph: graph.hooks, localization: graph.localization } : {}),
       commandTimeoutMs: opts.commandTimeoutMs,
       signal: opts.signal,
       config: opts.config,
@@ -104,8 +121,42 @@ export async function solveTask(opts: SolveOptions): Promise<SolveOutcome> {
     await writeFileAtomic(resultPath, JSON.stringify(resultSummary(outcome), null, 2));
     return outcome;
   } finally {
-    await sandbox.close().catch((err) => opts.log.error({ err: String(err) }, "sandbox close failed"));
+    await graph?.close().catch(() => undefined);
+    await sandbox
+      .close()
+      .catch((err: unknown) => opts.log.error({ err: String(err) }, "sandbox close failed"));
   }
+}
+
+/**
+ * Runs the task's tests: all, the named ones, or (relatedOnly) the test files related to what
+ * changed so far — falling back to the whole suite, and saying so, when none are related.
+ */
+export async function runSelectedTests(
+  sandbox: Sandbox,
+  command: string | undefined,
+  selection: TestSelection | undefined,
+): Promise<TestRunReport> {
+  let tests = selection?.tests?.length ? selection.tests : undefined;
+  let note = "";
+  if (!tests && selection?.relatedOnly) {
+    const changed = await sandbox.listChangedFiles();
+    const listed = await sandbox.execOnce("git ls-files --cached --others --exclude-standard", {
+      cwd: sandbox.root,
+    });
+    const related = relatedTests(
+      changed,
+      listed.stdout.split("\n").filter((f) => f && isTestFile(f)),
+    );
+    if (related.length) tests = related;
+    else note = "No test files related to the changed files were found; ran the whole suite.\n";
+  }
+  const report = await runTests(sandbox, {
+    ...(command ? { command } : {}),
+    ...(tests ? { tests } : {}),
+    ...(selection?.timeoutMs ? { timeoutMs: selection.timeoutMs } : {}),
+  });
+  return note ? { ...report, output: note + report.output } : report;
 }
 
 /** The machine-readable summary printed by `--json` and saved as result.json. */

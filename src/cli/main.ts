@@ -35,6 +35,7 @@ function withRunFlags(cmd: Command): Command {
     )
     .option("--test-cmd <command>", "the repository's test command (default: from the task, or detected)")
     .option("--no-test-gate", "accept a submit without running the tests")
+    .option("--no-graph", "do not build the code graph (no graph tools, no localization in the prompt)")
     .option("--command-timeout <duration>", "per-command timeout in the sandbox (default 120s)")
     .option("--prompts <dir>", "folder of prompt templates overriding the built-in ones")
     .option("--out <dir>", "folder for run outputs (default ./fixpoint-runs)")

@@ -45,13 +45,14 @@ export function openRunContext(opts: {
     signals += 1;
     log.warn({ signal: sig }, "interrupted");
     controller.abort(new Error(`received ${sig}`));
-    // The loop stops at its next check and takes the diff; a command still running after a short
-    // grace period ends when its sandbox is removed. A second signal exits at once.
+    // The abort interrupts the running command and the model call; the loop then takes the diff,
+    // saves the trajectory and closes the sandbox. Should that hang, the sandboxes are removed
+    // after a grace period; a second signal removes them and exits at once.
     if (signals > 1) {
       void closeAllSandboxes().finally(() => process.exit(130));
       return;
     }
-    setTimeout(() => void closeAllSandboxes(), 2000).unref();
+    setTimeout(() => void closeAllSandboxes(), 10_000).unref();
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);

@@ -189,6 +189,7 @@ export async function runTask(
       testGate: settings.testGate,
       ...(settings.promptsDir ? { promptsDir: settings.promptsDir } : {}),
       commandTimeoutMs: settings.commandTimeoutMs,
+      graph: settings.graph,
       log: ctx.log,
       signal: ctx.signal,
       onEvent: (e) => ctx.onEvent(e),

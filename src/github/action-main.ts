@@ -21,7 +21,6 @@ export async function loadAgentSolver(): Promise<SolveFn> {
     const spec = hooks.inputs.model ?? process.env.FIXPOINT_MODEL ?? "anthropic:claude-sonnet-4-5";
     const model = await models.createModel(spec);
     const runDir = join(hooks.artifactsDir, "run");
-    let localized = false;
     const out = await agent.solveTask({
       runId: `${task.id}-${Date.now()}`,
       task,
@@ -35,10 +34,8 @@ export async function loadAgentSolver(): Promise<SolveFn> {
       log: hooks.logger,
       signal: hooks.signal,
       onEvent: (ev) => {
-        if (ev.type === "step" && !localized && ev.tools.some((t) => /edit|str_replace|write/.test(t))) {
-          localized = true;
-          hooks.progress("localized", `editing after ${ev.step} steps`);
-        }
+        if (ev.type === "localized")
+          hooks.progress("localized", ev.files.slice(0, 3).join(", ") || "no candidates");
         if (ev.type === "gate") hooks.progress("tests", ev.summary.split("\n")[0] ?? "");
       },
     });

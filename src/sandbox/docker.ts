@@ -17,6 +17,7 @@ import { checkSandboxId, makeGitDir, newSandboxId, resolveCommit, resolveReposit
 import { OutputCollector } from "./output.js";
 import { diffScript, parseNames } from "./proc.js";
 import { trackSandbox, untrackSandbox } from "./registry.js";
+import type { ShellRunOptions } from "./shell.js";
 import {
   PersistentShell,
   type ShellHost,
@@ -252,8 +253,9 @@ class DockerSandbox implements Sandbox {
 
   exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     if (this.closing) return Promise.reject(new InfraError("the sandbox is closed"));
-    const o: { timeoutMs?: number; cwd?: string; env?: Record<string, string> } = {};
+    const o: ShellRunOptions = {};
     if (options.timeoutMs !== undefined) o.timeoutMs = options.timeoutMs;
+    if (options.signal !== undefined) o.signal = options.signal;
     if (options.cwd !== undefined) o.cwd = abs(options.cwd);
     if (options.env !== undefined) o.env = options.env;
     return this.shell.run(command, o);

@@ -17,6 +17,7 @@ import { type Logger, silentLogger } from "../log/index.js";
 import { checkSandboxId, makeCheckout, newSandboxId, resolveCommit, resolveRepository } from "./checkout.js";
 import { cleanGitEnv, diffScript, parseNames, runProcess } from "./proc.js";
 import { trackSandbox, untrackSandbox } from "./registry.js";
+import type { ShellRunOptions } from "./shell.js";
 import {
   PersistentShell,
   type ShellHost,
@@ -119,8 +120,9 @@ class LocalSandbox implements Sandbox {
   }
 
   exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
-    const o: { timeoutMs?: number; cwd?: string; env?: Record<string, string> } = {};
+    const o: ShellRunOptions = {};
     if (options.timeoutMs !== undefined) o.timeoutMs = options.timeoutMs;
+    if (options.signal !== undefined) o.signal = options.signal;
     if (options.cwd !== undefined) o.cwd = this.abs(options.cwd);
     if (options.env !== undefined) o.env = options.env;
     return this.shell.run(command, o);

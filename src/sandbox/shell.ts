@@ -124,6 +124,8 @@ export interface ShellRunOptions {
   cwd?: string;
   /** Variables for this command only. */
   env?: Record<string, string>;
+  /** Aborting interrupts the command as a timeout would (exit code 130), keeping the shell. */
+  signal?: AbortSignal;
 }
 
 type Outcome =
@@ -146,15 +148,23 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-async function within<T>(p: Promise<T>, ms: number): Promise<T | { kind: "timeout" }> {
+/** Waits for `p`, at most `ms`; an aborted `signal` ends the wait early, like a timeout. */
+async function within<T>(p: Promise<T>, ms: number, signal?: AbortSignal): Promise<T | { kind: "timeout" }> {
   let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
   const t = new Promise<{ kind: "timeout" }>((r) => {
     timer = setTimeout(() => r({ kind: "timeout" }), Math.max(0, ms));
+    if (signal) {
+      onAbort = () => r({ kind: "timeout" });
+      if (signal.aborted) onAbort();
+      else signal.addEventListener("abort", onAbort, { once: true });
+    }
   });
   try {
     return await Promise.race([p, t]);
   } finally {
     clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener("abort", onAbort);
   }
 }
 
@@ -368,10 +378,11 @@ export class PersistentShell {
     });
     proc.stdin.write(this.script(command, seq, options));
 
-    let outcome = await within(done, timeoutMs);
+    let outcome = await within(done, timeoutMs, options.signal);
     let timedOut = false;
+    const interrupted = () => options.signal?.aborted === true;
     if (outcome.kind === "timeout") {
-      timedOut = true;
+      timedOut = !interrupted();
       this.log.debug({ command, timeoutMs }, "sandbox: command timed out; interrupting");
       for (const signal of ["INT", "KILL"] as const) {
         if (this.pid !== null) {
@@ -392,7 +403,7 @@ export class PersistentShell {
     if (outcome.kind === "done") {
       this.lastCwd = outcome.cwd || this.lastCwd;
       return {
-        exitCode: timedOut ? 124 : outcome.exitCode,
+        exitCode: timedOut ? 124 : interrupted() ? 130 : outcome.exitCode,
         stdout,
         stderr,
         timedOut,

@@ -12,6 +12,8 @@ export interface ExecOptions {
   env?: Record<string, string>;
   /** Standard input for one-off commands (`execOnce`). */
   stdin?: string;
+  /** Aborting interrupts a persistent-shell command as a timeout would (exit code 130). */
+  signal?: AbortSignal;
 }
 
 export interface ExecResult {

@@ -229,6 +229,8 @@ export function selectionCommand(framework: string | undefined, command: string,
         : `${command} -run ${shellQuote(pattern)}`;
     }
     case "node:test": {
+      // Test files alone: the configured command already names where its tests are.
+      if (tests.every((t) => /\.[cm]?[jt]sx?$/.test(t))) return command;
       // node takes options only before its file arguments: put the pattern right after --test.
       const titles = tests.map((t) => t.split(JS_NAME_SEPARATOR).pop()!);
       const flag = `--test --test-name-pattern=${shellQuote(namePattern(titles))}`;

@@ -26,4 +26,7 @@ export interface TestRunReport {
 export interface TestSelection {
   /** Specific test ids (framework syntax, e.g. `tests/test_x.py::test_y`); empty = whole suite. */
   tests?: string[];
+  /** Run only the test files related to the files changed so far (falls back to the whole suite). */
+  relatedOnly?: boolean;
+  timeoutMs?: number;
 }

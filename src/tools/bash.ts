@@ -40,7 +40,10 @@ export const bashTool: Tool<typeof schema> = {
       input.timeout !== undefined
         ? Math.round(Math.min(input.timeout, MAX_BASH_TIMEOUT_S) * 1000)
         : ctx.commandTimeoutMs;
-    const r = await ctx.sandbox.exec(input.command, { timeoutMs });
+    const r = await ctx.sandbox.exec(input.command, {
+      timeoutMs,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
     const parts: string[] = [];
     if (r.stdout) parts.push(r.stdout.replace(/\n$/, ""));
     if (r.stderr) parts.push(`[stderr]\n${r.stderr.replace(/\n$/, "")}`);

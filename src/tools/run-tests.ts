@@ -24,14 +24,8 @@ const schema = z.object({
   timeout: z.number().positive().optional().describe("Timeout in seconds for the test run (capped at 3600)."),
 });
 
-/**
- * What `run_tests` passes to `ctx.runTests`: the selection, plus options a runner may honour
- * (`relatedOnly`, `timeoutMs`) — extra fields a plain `TestSelection` consumer ignores.
- */
-export interface RunTestsRequest extends TestSelection {
-  relatedOnly?: boolean;
-  timeoutMs?: number;
-}
+/** What `run_tests` passes to `ctx.runTests`. */
+export type RunTestsRequest = TestSelection;
 
 export const runTestsTool: Tool<typeof schema> = {
   name: "run_tests",

@@ -90,6 +90,15 @@ describe("Anthropic provider in the loop", () => {
     );
     const reask = JSON.stringify(bodies[2]!.messages);
     expect(reask).toContain('"is_error":true');
+    // The code graph: its tools are offered and its localization is in the instance prompt.
+    const first = server.requests[1]!.body as {
+      tools: Array<{ name: string }>;
+      messages: Array<{ content: unknown }>;
+    };
+    expect(first.tools.map((t) => t.name)).toEqual(
+      expect.arrayContaining(["find_symbol", "repo_map", "impact"]),
+    );
+    expect(JSON.stringify(first.messages[0]!.content)).toMatch(/Likely relevant files[^]*statkit\/stats\.py/);
     const later = JSON.stringify(bodies[bodies.length - 1]!.messages);
     expect(later).not.toContain('def med"');
     expect(later).not.toContain("Attempt 1 of 3");

@@ -54,7 +54,67 @@ describe.each(["SIGINT", "SIGTERM"] as const)("%s mid-run", (signal) => {
     const runs = readdirSync(out);
     const traj = JSON.parse(readFileSync(join(out, runs[0]!, "trajectory.json"), "utf8"));
     expect(traj.status).toBe("exit_interrupted");
+    // The command was interrupted, not the sandbox: the diff was still taken.
+    expect(traj.patch).toContain("STARTED");
     expect(existsSync(root)).toBe(false);
     expect(repoState(dir)).toBe(untouched);
   });
+});
+
+describe("SIGINT mid-run with --sandbox docker", async () => {
+  const { execFileSync } = await import("node:child_process");
+  const { dockerUp, mustHaveDocker } = await import("../sandbox/docker-env.js");
+  process.env.FIXPOINT_BASE_IMAGE ??= "fixpoint/debian:bookworm";
+  const containers = (runId: string, all = true) =>
+    execFileSync("docker", ["ps", ...(all ? ["-a"] : []), "-q", "--filter", `label=fixpoint.run=${runId}`], {
+      encoding: "utf8",
+    }).trim();
+
+  it.skipIf(!dockerUp && !mustHaveDocker)(
+    "removes the container and exits 130",
+    async () => {
+      const { dir } = await fixtureRepo("py-median");
+      const untouched = repoState(dir);
+      const out = tempDir("out");
+      const script = writeScript(
+        `turns:\n  - tool_calls:\n      - name: bash\n        input: { command: "echo started > STARTED && sleep 60" }\n`,
+      );
+      const cli = startCli(
+        [
+          "solve",
+          "--repo",
+          dir,
+          "--issue",
+          "anything",
+          "--model",
+          `scripted:${script}`,
+          "--sandbox",
+          "docker",
+          "--out",
+          out,
+        ],
+        { env: { ...process.env, FIXPOINT_BASE_IMAGE: process.env.FIXPOINT_BASE_IMAGE } },
+      );
+      const runId = await waitFor(() => (existsSync(out) ? readdirSync(out)[0] : undefined), 120_000);
+      // Wait until the command is running inside the container.
+      await waitFor(() => {
+        const id = containers(runId, false).split("\n")[0];
+        if (!id) return undefined;
+        try {
+          execFileSync("docker", ["exec", id, "test", "-f", "/testbed/STARTED"], { stdio: "ignore" });
+          return id;
+        } catch {
+          return undefined;
+        }
+      }, 240_000);
+      cli.child.kill("SIGINT");
+      const r = await cli.done;
+      expect(r.code, r.stderr).toBe(130);
+      expect(containers(runId)).toBe("");
+      const traj = JSON.parse(readFileSync(join(out, runId, "trajectory.json"), "utf8"));
+      expect(traj.status).toBe("exit_interrupted");
+      expect(repoState(dir)).toBe(untouched);
+    },
+    300_000,
+  );
 });

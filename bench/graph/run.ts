@@ -1,0 +1,157 @@
+/**
+ * Code-graph benchmark. Prints figures beside two baselines measured in the same run: a
+ * single-thread raw tree-sitter parse of the same files (native and WASM), and `ctags -R`
+ * (universal-ctags). Never fails on time.
+ *
+ *   npx tsx bench/graph/run.ts --repo DIR [--queries 300]
+ */
+import { execFileSync } from "node:child_process";
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { languageForPath, localFileSource, openCodeGraph } from "../../src/graph/index.js";
+import { LanguageLoader } from "../../src/graph/parser.js";
+
+function arg(name: string, def?: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : def;
+}
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
+}
+
+const ms = (x: number) => `${x.toFixed(x < 10 ? 2 : 0)} ms`;
+
+async function main(): Promise<void> {
+  const repo = arg("repo");
+  if (!repo) {
+    console.error("usage: npx tsx bench/graph/run.ts --repo DIR [--queries N]");
+    process.exitCode = 2;
+    return;
+  }
+  const nq = Number(arg("queries", "300"));
+  const src = localFileSource(repo);
+  const { files } = await src.list();
+  const small = files.filter((f) => f.size <= 1024 * 1024);
+  console.log(
+    `repository ${src.root}: ${files.length} source files, ${(small.reduce((a, f) => a + f.size, 0) / 1e6).toFixed(1)} MB`,
+  );
+
+  // Baseline 1: single-thread raw parse (no extraction, no storage).
+  const texts = small.map((f) => ({ path: f.path, text: readFileSync(join(src.root, f.path), "utf8") }));
+  const lines = texts.reduce((a, t) => a + t.text.split("\n").length, 0);
+  const raw: Record<string, number> = {};
+  for (const backend of ["native", "wasm"] as const) {
+    const loader = new LanguageLoader(backend);
+    for (const t of texts) await loader.load(languageForPath(t.path)!); // grammar loading not timed
+    const t0 = performance.now();
+    for (const t of texts) (await loader.load(languageForPath(t.path)!)).parse(t.text).dispose();
+    raw[backend] = performance.now() - t0;
+  }
+  // Baseline 2: ctags -R.
+  const tagsFile = join(mkdtempSync(join(tmpdir(), "fp-ctags-")), "tags");
+  let ctagsMs = Number.NaN;
+  try {
+    const t0 = performance.now();
+    execFileSync("ctags", ["-R", "-f", tagsFile, "."], { cwd: src.root, stdio: "ignore" });
+    ctagsMs = performance.now() - t0;
+  } catch {
+    console.log("ctags not available (apt-get install -y universal-ctags)");
+  }
+
+  const cacheDir = mkdtempSync(join(tmpdir(), "fp-bench-cache-"));
+  const g = await openCodeGraph(repo, { cacheDir });
+  let t0 = performance.now();
+  const cold = await g.build();
+  const coldMs = performance.now() - t0;
+  const rssAfterCold = process.resourceUsage().maxRSS / 1024;
+  t0 = performance.now();
+  const warm = await g.build();
+  const warmMs = performance.now() - t0;
+
+  // One-file incremental update (the agent's path after an edit), median of 5.
+  const target = [...small].sort((a, b) => b.size - a.size)[Math.floor(small.length / 2)]!;
+  const original = readFileSync(join(src.root, target.path));
+  const upd: number[] = [];
+  try {
+    for (let i = 0; i < 5; i++) {
+      appendFileSync(
+        join(src.root, target.path),
+        `\n${languageForPath(target.path) === "python" ? "#" : "//"} bench ${i}\n`,
+      );
+      t0 = performance.now();
+      await g.update([target.path]);
+      upd.push(performance.now() - t0);
+    }
+  } finally {
+    writeFileSync(join(src.root, target.path), original);
+    await g.update([target.path]);
+  }
+
+  // Query latency over names that exist.
+  const names = g.db
+    .prepare("SELECT name FROM symbols ORDER BY random() LIMIT ?")
+    .pluck()
+    .all(nq) as string[];
+  const findT: number[] = [];
+  const refsT: number[] = [];
+  for (const n of names) {
+    let s = performance.now();
+    g.find(n, { limit: 20 });
+    findT.push(performance.now() - s);
+    s = performance.now();
+    g.references(n, 200);
+    refsT.push(performance.now() - s);
+  }
+  const dbBytes = g.stats().dbBytes;
+  const peak = process.resourceUsage().maxRSS / 1024;
+  g.close();
+  rmSync(cacheDir, { recursive: true, force: true });
+
+  console.log(
+    `files ${cold.files} (${lines.toLocaleString()} lines), symbols ${cold.symbols}, edges ${cold.edges}, skipped ${JSON.stringify(cold.skipped)}`,
+  );
+  console.log("");
+  console.log("baselines (same run):");
+  console.log(`  raw parse, single thread, native     ${ms(raw["native"]!)}`);
+  console.log(`  raw parse, single thread, wasm       ${ms(raw["wasm"]!)}`);
+  console.log(`  ctags -R                             ${ms(ctagsMs)}`);
+  console.log("fixpoint graph:");
+  console.log(
+    `  cold build (parse+extract+store)     ${ms(coldMs)}   ${(coldMs / raw["native"]!).toFixed(2)}× raw native parse  (target ≤ 1×)`,
+  );
+  console.log(
+    `  warm rebuild (nothing changed)       ${ms(warmMs)}   ${(warmMs / ctagsMs).toFixed(2)}× ctags  (target ≤ 2×; ${warm.unchanged} unchanged)`,
+  );
+  console.log(
+    `  one-file update (median of 5)        ${ms(pct(upd, 50))}   (target < 50 ms; ${target.path}, ${target.size} bytes)`,
+  );
+  console.log(
+    `  find p50 / p95                       ${ms(pct(findT, 50))} / ${ms(pct(findT, 95))}  (target p95 < 5 ms)`,
+  );
+  console.log(
+    `  refs p50 / p95                       ${ms(pct(refsT, 50))} / ${ms(pct(refsT, 95))}  (target p95 < 5 ms)`,
+  );
+  console.log(
+    `  peak RSS                             ${peak.toFixed(0)} MB (after cold build ${rssAfterCold.toFixed(0)} MB)`,
+  );
+  console.log(
+    `  database size                        ${(dbBytes / 1e6).toFixed(1)} MB; ctags file ${(safeSize(tagsFile) / 1e6).toFixed(1)} MB`,
+  );
+  console.log(`load average during the run: ${readFileSync("/proc/loadavg", "utf8").trim()}`);
+}
+
+function safeSize(p: string): number {
+  try {
+    return statSync(p).size;
+  } catch {
+    return 0;
+  }
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.stack : String(err));
+  process.exitCode = 3;
+});

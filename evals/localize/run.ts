@@ -1,0 +1,178 @@
+/**
+ * Localization evaluation on SWE-bench task records: for each task, index its repository at the
+ * base commit (one work tree and one graph database per repository, updated incrementally from
+ * commit to commit), run `localize`, and score file-level Acc@1/3/5/10 (every file of the gold
+ * patch within the top k) and function-level Acc@5/10 beside a plain BM25-over-whole-files
+ * baseline (FTS5 bm25 over file contents with the issue's words, no other signal).
+ *
+ *   npx tsx evals/localize/run.ts --tasks /work/shared/datasets/swe-bench-lite-test.json \
+ *     --mirrors /work/.mirror [--repos psf/requests,pallets/flask] [--max-per-repo N] [--out FILE]
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { z } from "zod";
+import { type CodeGraph, localize, openCodeGraph, parseUnifiedDiff } from "../../src/graph/index.js";
+
+const Task = z.object({
+  repo: z.string(),
+  instance_id: z.string(),
+  base_commit: z.string(),
+  patch: z.string(),
+  problem_statement: z.string(),
+  created_at: z.string().optional(),
+});
+type Task = z.infer<typeof Task>;
+
+function arg(name: string, def?: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : def;
+}
+
+function mirrorFor(dir: string, repo: string): string | null {
+  const [owner, name] = repo.split("/");
+  for (const c of [`${owner}+${name}`, `${owner}/${name}`, `${owner}__${name}`]) {
+    for (const sub of ["repo", ""]) {
+      const p = join(dir, c, sub);
+      if (existsSync(join(p, "HEAD")) || existsSync(join(p, ".git"))) return p;
+    }
+  }
+  return null;
+}
+
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync("git", args, { cwd, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 28 }).toString();
+
+/** Gold functions: innermost function/method whose span contains a changed old-side line. */
+function goldFunctions(g: CodeGraph, patch: string): string[] {
+  const out = new Set<string>();
+  const q = g.db.prepare(
+    "SELECT s.qualified_name AS q, s.line, s.end_line AS e FROM symbols s JOIN files f ON f.id = s.file_id WHERE f.path = ? AND s.kind IN ('function','method') AND s.line <= ? AND s.end_line >= ? ORDER BY s.line DESC LIMIT 1",
+  );
+  for (const c of parseUnifiedDiff(patch)) {
+    const lines = c.removedLines.length ? c.removedLines : c.addedLines;
+    for (const l of lines) {
+      const r = q.get(c.path, l, l) as { q: string } | undefined;
+      if (r) out.add(`${c.path}::${r.q}`);
+    }
+  }
+  return [...out];
+}
+
+const STOP = new Set(
+  "the a an and or of to in is it this that for on with as be are was were by at from not".split(" "),
+);
+
+function bm25Baseline(g: CodeGraph, text: string, k: number): string[] {
+  const words = [
+    ...new Set((text.toLowerCase().match(/[a-z0-9_]+/g) ?? []).filter((w) => w.length > 1 && !STOP.has(w))),
+  ];
+  return g.searchFiles(words, k).map((r) => r.path);
+}
+
+async function main(): Promise<void> {
+  const tasksPath = arg("tasks", "/work/shared/datasets/swe-bench-lite-test.json")!;
+  const mirrors = arg("mirrors", "/work/.mirror")!;
+  const work = arg("work", "/tmp/fp-eval")!;
+  const out = arg("out", join(work, "localize.jsonl"))!;
+  const only = arg("repos")?.split(",");
+  const maxPerRepo = Number(arg("max-per-repo", "100000"));
+  const raw = JSON.parse(readFileSync(tasksPath, "utf8")) as unknown[];
+  const tasks = raw.map((t, i) => {
+    const r = Task.safeParse(t);
+    if (!r.success)
+      throw new Error(`task ${i}: ${r.error.issues[0]?.path.join(".")}: ${r.error.issues[0]?.message}`);
+    return r.data;
+  });
+  const byRepo = new Map<string, Task[]>();
+  for (const t of tasks)
+    if (!only || only.includes(t.repo)) byRepo.set(t.repo, [...(byRepo.get(t.repo) ?? []), t]);
+  mkdirSync(work, { recursive: true });
+  const rows: string[] = [];
+  const ks = [1, 3, 5, 10];
+  const acc = {
+    n: 0,
+    file: new Map(ks.map((k) => [k, 0])),
+    bm25: new Map(ks.map((k) => [k, 0])),
+    fnN: 0,
+    fn5: 0,
+    fn10: 0,
+  };
+  const perRepo: string[] = [];
+  const skipped: string[] = [];
+  for (const [repo, list] of byRepo) {
+    const mirror = mirrorFor(mirrors, repo);
+    if (!mirror) {
+      skipped.push(`${repo} (${list.length} tasks: no mirror)`);
+      continue;
+    }
+    const wt = join(work, repo.replace("/", "__"));
+    if (!existsSync(wt)) execFileSync("git", ["clone", "-q", "--shared", "--no-checkout", mirror, wt]);
+    const g = await openCodeGraph(wt, { cacheDir: join(work, "cache") });
+    const sorted = [...list]
+      .sort((a, b) => (a.created_at ?? "").localeCompare(b.created_at ?? ""))
+      .slice(0, maxPerRepo);
+    let rn = 0;
+    let r5 = 0;
+    for (const t of sorted) {
+      try {
+        git(wt, "checkout", "-q", "-f", t.base_commit);
+        git(wt, "clean", "-fdq");
+      } catch {
+        skipped.push(`${t.instance_id} (base commit missing in mirror)`);
+        continue;
+      }
+      const t0 = performance.now();
+      const stats = await g.build();
+      const tb = performance.now() - t0;
+      const loc = localize(g, t.problem_statement, { top: 10, topSymbols: 10 });
+      const gold = [...new Set(parseUnifiedDiff(t.patch).map((c) => c.path))];
+      const goldFns = goldFunctions(g, t.patch);
+      const found = loc.files.map((f) => f.path);
+      const foundSyms = loc.symbols.map((s) => `${s.path}::${s.name}`);
+      const base = bm25Baseline(g, t.problem_statement, 10);
+      acc.n++;
+      rn++;
+      for (const k of ks) {
+        if (gold.every((p) => found.slice(0, k).includes(p))) acc.file.set(k, acc.file.get(k)! + 1);
+        if (gold.every((p) => base.slice(0, k).includes(p))) acc.bm25.set(k, acc.bm25.get(k)! + 1);
+      }
+      if (gold.every((p) => found.slice(0, 5).includes(p))) r5++;
+      if (goldFns.length) {
+        acc.fnN++;
+        if (goldFns.every((f) => foundSyms.slice(0, 5).includes(f))) acc.fn5++;
+        if (goldFns.every((f) => foundSyms.slice(0, 10).includes(f))) acc.fn10++;
+      }
+      rows.push(
+        JSON.stringify({
+          instance_id: t.instance_id,
+          found_files: found,
+          found_symbols: loc.symbols,
+          gold_files: gold,
+          gold_functions: goldFns,
+          bm25_files: base,
+        }),
+      );
+      process.stderr.write(
+        `${t.instance_id}: build ${Math.round(tb)}ms (${stats.parsed} parsed) hit@5=${gold.every((p) => found.slice(0, 5).includes(p))} gold=${gold.join(",")} top=${found.slice(0, 3).join(",")}\n`,
+      );
+      writeFileSync(out, `${rows.join("\n")}\n`);
+    }
+    g.close();
+    perRepo.push(`${repo}: ${r5}/${rn} file Acc@5`);
+  }
+  const pct = (x: number, n: number) => (n ? `${((100 * x) / n).toFixed(1)}%` : "n/a");
+  console.log(`tasks evaluated: ${acc.n}; with gold functions: ${acc.fnN}`);
+  console.log(`                 Acc@1   Acc@3   Acc@5   Acc@10`);
+  console.log(`localize (files) ${ks.map((k) => pct(acc.file.get(k)!, acc.n).padEnd(7)).join(" ")}`);
+  console.log(`BM25 whole files ${ks.map((k) => pct(acc.bm25.get(k)!, acc.n).padEnd(7)).join(" ")}`);
+  console.log(`localize (functions) Acc@5 ${pct(acc.fn5, acc.fnN)}  Acc@10 ${pct(acc.fn10, acc.fnN)}`);
+  for (const l of perRepo) console.log(`  ${l}`);
+  if (skipped.length) console.log(`skipped: ${skipped.join("; ")}`);
+  console.log(`results: ${out}`);
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : String(err));
+  process.exitCode = 3;
+});

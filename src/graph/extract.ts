@@ -1,0 +1,487 @@
+/**
+ * Symbol and edge extraction from one parsed file, driven by the language's query (tags.scm +
+ * our extras). Backend-agnostic: it only uses `SyntaxNode`, so native and WASM parses give the
+ * same result. Qualified names use "." between containers in every language.
+ */
+import type { LanguageId } from "./languages.js";
+import type { LoadedLanguage, SyntaxNode } from "./parser.js";
+
+export type SymbolKind =
+  | "module"
+  | "class"
+  | "interface"
+  | "type"
+  | "enum"
+  | "function"
+  | "method"
+  | "variable"
+  | "constant"
+  | "field"
+  | "macro";
+
+export interface ExtractedSymbol {
+  name: string;
+  qualifiedName: string;
+  kind: SymbolKind;
+  /** 1-based lines, 0-based columns. */
+  line: number;
+  col: number;
+  endLine: number;
+  endCol: number;
+  signature: string;
+  doc: string;
+  /** Index of the enclosing symbol in the same file, -1 for top level. */
+  parent: number;
+}
+
+export type RefKind = "call" | "reference";
+
+export interface ExtractedRef {
+  name: string;
+  kind: RefKind;
+  line: number;
+  col: number;
+  /** Index of the innermost enclosing symbol, -1 at file level. */
+  from: number;
+  /** The receiver/path text before the name (`os.path` in `os.path.join()`), "" when none. */
+  qualifier: string;
+}
+
+export interface ExtractedImport {
+  /** The module as written: "os.path", "./util", "github.com/x/y", "crate::a::b", "..pkg". */
+  module: string;
+  /** Names imported from it (`from m import a, b`, `import {a} from`), "*" for wildcards. */
+  names: string[];
+  alias: string;
+  line: number;
+  /** "mod" for Rust `mod foo;` declarations. */
+  kind: "import" | "mod";
+}
+
+export interface ExtractedInherit {
+  cls: number;
+  base: string;
+  line: number;
+}
+
+export interface FileExtraction {
+  language: LanguageId;
+  symbols: ExtractedSymbol[];
+  refs: ExtractedRef[];
+  imports: ExtractedImport[];
+  inherits: ExtractedInherit[];
+  /** Number of ERROR/MISSING nodes; > 0 means the extraction is partial. */
+  errorCount: number;
+  lineCount: number;
+}
+
+const KIND_ALIASES: Record<string, SymbolKind> = {
+  class: "class",
+  interface: "interface",
+  type: "type",
+  enum: "enum",
+  function: "function",
+  method: "method",
+  module: "module",
+  constant: "constant",
+  variable: "variable",
+  field: "field",
+  macro: "macro",
+};
+
+/** When two patterns tag the same node, the more specific kind wins. */
+const KIND_RANK: Record<SymbolKind, number> = {
+  method: 9,
+  interface: 8,
+  enum: 8,
+  class: 7,
+  type: 6,
+  module: 6,
+  function: 5,
+  macro: 4,
+  constant: 3,
+  field: 3,
+  variable: 2,
+};
+
+const CLASS_LIKE = new Set<SymbolKind>(["class", "interface", "enum", "type"]);
+const VALUE_KINDS = new Set<SymbolKind>(["variable", "constant", "field"]);
+const FUNCTION_LIKE = new Set<SymbolKind>(["function", "method"]);
+const IGNORED_REF_NAMES = new Set(["self", "cls", "this", "super", "true", "false", "None", "null", "nil"]);
+const DECLARATOR_TYPES = new Set([
+  "function_declarator",
+  "pointer_declarator",
+  "reference_declarator",
+  "parenthesized_declarator",
+]);
+
+interface RawDef {
+  node: SyntaxNode;
+  nameNode: SyntaxNode;
+  kind: SymbolKind;
+}
+
+function nodeKey(n: SyntaxNode): string {
+  return `${n.startIndex}:${n.endIndex}:${n.type}`;
+}
+
+/** C/C++ tags point at the declarator; widen to the whole definition for span and signature. */
+function widenDeclarator(node: SyntaxNode): SyntaxNode {
+  let n = node;
+  while (n.parent && DECLARATOR_TYPES.has(n.parent.type)) n = n.parent;
+  if (
+    n.parent &&
+    (n.parent.type === "function_definition" ||
+      n.parent.type === "declaration" ||
+      n.parent.type === "field_declaration")
+  ) {
+    return n.parent;
+  }
+  return node.type === "function_declarator" ? n : node;
+}
+
+function collapse(s: string, max: number): string {
+  const t = s.replace(/\s+/g, " ").trim();
+  return t.length > max ? `${t.slice(0, max - 1)}…` : t;
+}
+
+function signatureOf(node: SyntaxNode, source: string): string {
+  const body = node.childForFieldName("body");
+  let end = body && body.startIndex > node.startIndex ? body.startIndex : node.endIndex;
+  if (!body) {
+    const nl = source.indexOf("\n", node.startIndex);
+    if (nl >= 0 && nl < end) end = nl;
+  }
+  return collapse(source.slice(node.startIndex, end), 240).replace(/\s*[{:]$/, "");
+}
+
+function stripCommentMarkers(text: string): string {
+  return text
+    .split("\n")
+    .map((l) =>
+      l
+        .trim()
+        .replace(/^(\/\/\/?|\/\*\*?|\*\/|\*|#+|--)\s?/, "")
+        .replace(/\*\/$/, ""),
+    )
+    .join("\n")
+    .trim();
+}
+
+function docOf(node: SyntaxNode, language: LanguageId): string {
+  if (language === "python") {
+    const body = node.childForFieldName("body");
+    const first = body?.namedChildren[0];
+    if (first?.type === "expression_statement") {
+      const s = first.namedChildren[0];
+      if (s?.type === "string") {
+        return collapse(s.text.replace(/^[rbuRBU]*("""|'''|"|')/, "").replace(/("""|'''|"|')$/, ""), 600);
+      }
+    }
+  }
+  // Comments directly above the definition (or above its export/decorator wrapper).
+  let anchor: SyntaxNode = node;
+  while (
+    anchor.parent &&
+    (anchor.parent.type === "export_statement" ||
+      anchor.parent.type === "decorated_definition" ||
+      anchor.parent.type === "lexical_declaration" ||
+      anchor.parent.type === "variable_declaration")
+  ) {
+    anchor = anchor.parent;
+  }
+  const parts: string[] = [];
+  let row = anchor.startPosition.row;
+  for (let p = anchor.previousSibling; p && /comment/.test(p.type); p = p.previousSibling) {
+    if (p.endPosition.row < row - 1) break;
+    parts.unshift(p.text);
+    row = p.startPosition.row;
+  }
+  return parts.length ? collapse(stripCommentMarkers(parts.join("\n")), 600) : "";
+}
+
+const MEMBER_TYPES = new Set([
+  "attribute",
+  "member_expression",
+  "selector_expression",
+  "field_expression",
+  "scoped_identifier",
+  "method_invocation",
+  "qualified_identifier",
+  "scoped_call_expression",
+  "member_call_expression",
+  "member_access_expression",
+  "call",
+]);
+
+function qualifierOf(nameNode: SyntaxNode): string {
+  const p = nameNode.parent;
+  if (!p || !MEMBER_TYPES.has(p.type)) return "";
+  for (const f of ["object", "operand", "value", "path", "scope", "receiver"]) {
+    const o = p.childForFieldName(f);
+    if (o && o.startIndex !== nameNode.startIndex && o.endIndex <= nameNode.startIndex) {
+      return o.text.length > 80 ? "" : o.text;
+    }
+  }
+  return "";
+}
+
+/** Extra container names that are not definitions themselves (Rust impl, Go receivers, C++ scopes). */
+function implicitContainer(def: RawDef, language: LanguageId): string {
+  const n = def.node;
+  if (language === "go" && n.type === "method_declaration") {
+    const recv = n.childForFieldName("receiver");
+    const m = recv?.text.match(/([A-Za-z_][A-Za-z0-9_]*)\s*(\[[^\]]*\])?\s*\)\s*$/);
+    return m?.[1] ?? "";
+  }
+  if (language === "rust") {
+    for (let p = n.parent; p; p = p.parent) {
+      if (p.type === "impl_item") {
+        const t = p.childForFieldName("type");
+        return t ? t.text.replace(/<.*$/s, "") : "";
+      }
+      if (p.type === "function_item" || p.type === "mod_item") break;
+    }
+  }
+  if (language === "cpp") {
+    const q = def.nameNode.parent;
+    if (q?.type === "qualified_identifier") {
+      const scope = q.childForFieldName("scope");
+      if (scope) return scope.text.replace(/<.*$/s, "").replace(/::/g, ".");
+    }
+  }
+  return "";
+}
+
+function countErrors(root: SyntaxNode, limit = 1000): number {
+  if (!root.hasError) return 0;
+  let count = 0;
+  const stack: SyntaxNode[] = [root];
+  while (stack.length && count < limit) {
+    const n = stack.pop()!;
+    if (n.type === "ERROR" || n.isMissing) {
+      count++;
+      if (n.type === "ERROR") continue;
+    }
+    for (const c of n.children) if (c.hasError || c.isMissing) stack.push(c);
+  }
+  return count;
+}
+
+function stripQuotes(s: string): string {
+  return s.replace(/^[`"'<]/, "").replace(/[`"'>]$/, "");
+}
+
+export function extractFile(lang: LoadedLanguage, source: string): FileExtraction {
+  const tree = lang.parse(source);
+  try {
+    return extractTree(lang, tree.root, source);
+  } finally {
+    tree.dispose();
+  }
+}
+
+export function extractTree(lang: LoadedLanguage, root: SyntaxNode, source: string): FileExtraction {
+  const language = lang.id;
+  const matches = lang.matches(root);
+
+  const defsByKey = new Map<string, RawDef>();
+  const rawRefs: Array<{ node: SyntaxNode; kind: RefKind }> = [];
+  const importGroups = new Map<number, ExtractedImport>();
+  const rawInherits: Array<{ cls: SyntaxNode; base: string }> = [];
+
+  for (const m of matches) {
+    let defNode: SyntaxNode | null = null;
+    let defKind: SymbolKind | null = null;
+    let refKind: RefKind | null = null;
+    let nameNode: SyntaxNode | null = null;
+    let stmt: SyntaxNode | null = null;
+    let mod: SyntaxNode | null = null;
+    let modDecl: SyntaxNode | null = null;
+    let alias = "";
+    const names: string[] = [];
+    let inhClass: SyntaxNode | null = null;
+    const bases: string[] = [];
+    for (const c of m.captures) {
+      const cn = c.name;
+      if (cn === "name") nameNode = c.node;
+      else if (cn.startsWith("definition.")) {
+        defNode = c.node;
+        defKind = KIND_ALIASES[cn.slice(11)] ?? null;
+      } else if (cn.startsWith("reference.")) {
+        const k = cn.slice(10);
+        refKind = k === "call" || k === "send" ? "call" : "reference";
+      } else if (cn === "import.statement") stmt = c.node;
+      else if (cn === "import.module") mod = c.node;
+      else if (cn === "import.mod") modDecl = c.node;
+      else if (cn === "import.name") names.push(c.node.text);
+      else if (cn === "import.alias") alias = c.node.text;
+      else if (cn === "inherit.class") inhClass = c.node;
+      else if (cn === "inherit.base") bases.push(c.node.text);
+    }
+    if (defNode && defKind && nameNode) {
+      const node = widenDeclarator(defNode);
+      const key = nodeKey(node);
+      const prev = defsByKey.get(key);
+      if (!prev || KIND_RANK[defKind] > KIND_RANK[prev.kind])
+        defsByKey.set(key, { node, nameNode, kind: defKind });
+    } else if (refKind && nameNode) {
+      rawRefs.push({ node: nameNode, kind: refKind });
+    } else if (stmt && (mod || modDecl)) {
+      const g = importGroups.get(stmt.startIndex) ?? {
+        module: modDecl ? modDecl.text : stripQuotes(mod!.text),
+        names: [],
+        alias: "",
+        line: stmt.startPosition.row + 1,
+        kind: modDecl ? ("mod" as const) : ("import" as const),
+      };
+      for (const n of names) if (!g.names.includes(n)) g.names.push(n);
+      if (alias && !names.length) g.alias = alias;
+      importGroups.set(stmt.startIndex, g);
+    } else if (inhClass) {
+      for (const b of bases) rawInherits.push({ cls: inhClass, base: b });
+    }
+  }
+
+  // Definitions in source order, with parents found through the syntax tree.
+  const raw = [...defsByKey.values()].sort(
+    (a, b) => a.node.startIndex - b.node.startIndex || b.node.endIndex - a.node.endIndex,
+  );
+  const indexByKey = new Map<string, number>();
+  for (const [i, d] of raw.entries()) indexByKey.set(nodeKey(d.node), i);
+  const parents = raw.map((d) => {
+    for (let p = d.node.parent; p; p = p.parent) {
+      const i = indexByKey.get(nodeKey(p));
+      if (i !== undefined) return i;
+    }
+    return -1;
+  });
+  // Locals (variables inside functions) are not symbols.
+  const keep = raw.map((d, i) => {
+    if (!VALUE_KINDS.has(d.kind)) return true;
+    for (let p = parents[i]!; p >= 0; p = parents[p]!) if (FUNCTION_LIKE.has(raw[p]!.kind)) return false;
+    return true;
+  });
+  const newIndex = new Array<number>(raw.length).fill(-1);
+  const symbols: ExtractedSymbol[] = [];
+  const defNameStarts = new Set<number>();
+  const symNameStart: number[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    if (!keep[i]) continue;
+    const d = raw[i]!;
+    let parent = parents[i]!;
+    while (parent >= 0 && !keep[parent]) parent = parents[parent]!;
+    const parentIdx = parent >= 0 ? newIndex[parent]! : -1;
+    const parentSym = parentIdx >= 0 ? symbols[parentIdx] : undefined;
+    let kind = d.kind;
+    if (kind === "function" && parentSym && CLASS_LIKE.has(parentSym.kind)) kind = "method";
+    const name = d.nameNode.text;
+    const implicit = implicitContainer(d, language);
+    if (implicit && kind === "function") kind = "method";
+    const prefix = parentSym ? parentSym.qualifiedName : implicit;
+    newIndex[i] = symbols.length;
+    defNameStarts.add(d.nameNode.startIndex);
+    symNameStart.push(d.nameNode.startIndex);
+    symbols.push({
+      name,
+      qualifiedName: prefix ? `${prefix}.${name}` : name,
+      kind,
+      line: d.node.startPosition.row + 1,
+      col: d.node.startPosition.column,
+      endLine: d.node.endPosition.row + 1,
+      endCol: d.node.endPosition.column,
+      signature: signatureOf(d.node, source),
+      doc: docOf(d.node, language),
+      parent: parentIdx,
+    });
+  }
+
+  // References: innermost enclosing symbol by a sweep over sorted spans.
+  const spans = symbols
+    .map((s, i) => ({ i, start: lineColKey(s.line, s.col), end: lineColKey(s.endLine, s.endCol) }))
+    .sort((a, b) => a.start - b.start || b.end - a.end);
+  rawRefs.sort((a, b) => a.node.startIndex - b.node.startIndex);
+  const refs: ExtractedRef[] = [];
+  const seen = new Set<string>();
+  const stack: Array<{ i: number; end: number }> = [];
+  let si = 0;
+  for (const r of rawRefs) {
+    if (defNameStarts.has(r.node.startIndex)) continue;
+    const name = r.node.text;
+    if ((name.length < 2 && r.kind !== "call") || name.length > 100 || IGNORED_REF_NAMES.has(name)) continue;
+    const pos = lineColKey(r.node.startPosition.row + 1, r.node.startPosition.column);
+    while (si < spans.length && spans[si]!.start <= pos) {
+      const sp = spans[si++]!;
+      while (stack.length && stack[stack.length - 1]!.end <= sp.start) stack.pop();
+      stack.push({ i: sp.i, end: sp.end });
+    }
+    while (stack.length && stack[stack.length - 1]!.end <= pos) stack.pop();
+    const from = stack.length ? stack[stack.length - 1]!.i : -1;
+    const line = r.node.startPosition.row + 1;
+    // Calls are kept per site; plain references once per enclosing symbol (bounded edge count).
+    const key = r.kind === "call" ? `c:${from}:${name}:${line}` : `r:${from}:${name}`;
+    if (seen.has(key) || (r.kind === "reference" && seen.has(`c:${from}:${name}`))) continue;
+    seen.add(key);
+    if (r.kind === "call") seen.add(`c:${from}:${name}`);
+    refs.push({
+      name,
+      kind: r.kind,
+      line,
+      col: r.node.startPosition.column,
+      from,
+      qualifier: qualifierOf(r.node),
+    });
+  }
+
+  const inherits: ExtractedInherit[] = [];
+  for (const h of rawInherits) {
+    let cls = symNameStart.indexOf(h.cls.startIndex);
+    if (cls < 0) cls = symbols.findIndex((s) => s.name === h.cls.text && CLASS_LIKE.has(s.kind));
+    if (cls >= 0)
+      inherits.push({ cls, base: h.base.replace(/<.*$/s, ""), line: h.cls.startPosition.row + 1 });
+  }
+
+  let lineCount = 1;
+  for (let i = 0; i < source.length; i++) if (source.charCodeAt(i) === 10) lineCount++;
+  return {
+    language,
+    symbols,
+    refs,
+    imports: [...importGroups.values()],
+    inherits,
+    errorCount: countErrors(root),
+    lineCount,
+  };
+}
+
+function lineColKey(line: number, col: number): number {
+  return line * 100_000 + Math.min(col, 99_999);
+}
+
+/** ERROR and MISSING nodes of a tree, for the syntax guard. */
+export function syntaxProblems(
+  root: SyntaxNode,
+  limit = 50,
+): Array<{ line: number; col: number; missing: boolean; text: string }> {
+  const out: Array<{ line: number; col: number; missing: boolean; text: string }> = [];
+  if (!root.hasError) return out;
+  const stack: SyntaxNode[] = [root];
+  while (stack.length && out.length < limit) {
+    const n = stack.pop()!;
+    if (n.type === "ERROR" || n.isMissing) {
+      out.push({
+        line: n.startPosition.row + 1,
+        col: n.startPosition.column + 1,
+        missing: n.isMissing,
+        text: n.isMissing ? n.type : n.text.slice(0, 80),
+      });
+      if (n.type === "ERROR") continue;
+    }
+    const kids = n.children;
+    for (let i = kids.length - 1; i >= 0; i--) {
+      const c = kids[i]!;
+      if (c.hasError || c.isMissing) stack.push(c);
+    }
+  }
+  return out.sort((a, b) => a.line - b.line || a.col - b.col);
+}

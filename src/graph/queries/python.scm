@@ -1,0 +1,21 @@
+; fixpoint extras for Python: imports, inheritance, attribute and type references.
+
+(import_statement name: (dotted_name) @import.module) @import.statement
+(import_statement name: (aliased_import name: (dotted_name) @import.module alias: (identifier) @import.alias)) @import.statement
+
+(import_from_statement module_name: (_) @import.module name: (dotted_name) @import.name) @import.statement
+(import_from_statement module_name: (_) @import.module name: (aliased_import name: (dotted_name) @import.name alias: (identifier) @import.alias)) @import.statement
+(import_from_statement module_name: (_) @import.module (wildcard_import) @import.name) @import.statement
+
+(class_definition
+  name: (identifier) @inherit.class
+  superclasses: (argument_list [
+    (identifier) @inherit.base
+    (attribute attribute: (identifier) @inherit.base)
+  ]))
+
+(attribute attribute: (identifier) @name) @reference.attribute
+(type (identifier) @name) @reference.type
+(decorator (identifier) @name) @reference.call
+(decorator (attribute attribute: (identifier) @name)) @reference.call
+((identifier) @name @reference.identifier)

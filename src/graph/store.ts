@@ -1,0 +1,203 @@
+/**
+ * The SQLite store (better-sqlite3, WAL): files, symbols, edges and two FTS5 indexes. The schema
+ * is versioned with `PRAGMA user_version`; a database with another version, or one that fails
+ * its integrity probe, is deleted and rebuilt — the index is a cache, the repository is the truth.
+ */
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
+import Database from "better-sqlite3";
+import { InfraError } from "../common/index.js";
+
+export const SCHEMA_VERSION = 3;
+
+export type DB = Database.Database;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files(
+  id INTEGER PRIMARY KEY,
+  path TEXT NOT NULL UNIQUE,
+  language TEXT,
+  size INTEGER NOT NULL DEFAULT 0,
+  mtime_ms INTEGER NOT NULL DEFAULT 0,
+  hash TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL,            -- ok | partial | binary | oversize | unreadable
+  error_count INTEGER NOT NULL DEFAULT 0,
+  line_count INTEGER NOT NULL DEFAULT 0,
+  invalid_utf8 INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS symbols(
+  id INTEGER PRIMARY KEY,
+  file_id INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  qualified_name TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  line INTEGER NOT NULL, col INTEGER NOT NULL, end_line INTEGER NOT NULL, end_col INTEGER NOT NULL,
+  signature TEXT NOT NULL,
+  doc TEXT NOT NULL,
+  parent_id INTEGER
+);
+CREATE INDEX IF NOT EXISTS symbols_name ON symbols(name);
+CREATE INDEX IF NOT EXISTS symbols_qname ON symbols(qualified_name);
+CREATE INDEX IF NOT EXISTS symbols_file ON symbols(file_id, line);
+CREATE INDEX IF NOT EXISTS symbols_parent ON symbols(parent_id);
+CREATE TABLE IF NOT EXISTS edges(
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL,              -- contains | imports | calls | references | inherits
+  src_file INTEGER NOT NULL,
+  src_symbol INTEGER,
+  dst_name TEXT NOT NULL,          -- the name or module as written
+  dst_symbol INTEGER,
+  dst_file INTEGER,
+  line INTEGER NOT NULL DEFAULT 0,
+  qualifier TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS edges_src_file ON edges(src_file);
+CREATE INDEX IF NOT EXISTS edges_src_symbol ON edges(src_symbol);
+CREATE INDEX IF NOT EXISTS edges_dst_symbol ON edges(dst_symbol);
+CREATE INDEX IF NOT EXISTS edges_dst_file ON edges(dst_file);
+CREATE INDEX IF NOT EXISTS edges_dst_name ON edges(dst_name, kind);
+CREATE VIRTUAL TABLE IF NOT EXISTS symbols_fts USING fts5(
+  name, qualified_name, words, doc, path, content='', contentless_delete=1
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS files_fts USING fts5(path, body, content='', contentless_delete=1);
+`;
+
+export function defaultCacheDir(): string {
+  const base = process.env["XDG_CACHE_HOME"] || join(homedir(), ".cache");
+  return join(base, "fixpoint", "graph");
+}
+
+/** `<cacheDir>/<sha256(realpath(root))[:16]>.db` — one database per repository. */
+export function defaultDbPath(root: string, cacheDir = defaultCacheDir()): string {
+  const real = realpathSync(root);
+  const h = createHash("sha256").update(real).digest("hex").slice(0, 16);
+  return join(cacheDir, `${h}.db`);
+}
+
+function removeDbFiles(path: string): void {
+  for (const suffix of ["", "-wal", "-shm"]) rmSync(path + suffix, { force: true });
+}
+
+function tryOpen(path: string): DB | null {
+  let db: DB | null = null;
+  try {
+    db = new Database(path);
+    db.pragma("busy_timeout = 10000");
+    const version = db.pragma("user_version", { simple: true }) as number;
+    const hasTables = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type='table'").get() as {
+      n: number;
+    };
+    if (hasTables.n > 0 && version !== SCHEMA_VERSION) {
+      db.close();
+      return null;
+    }
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+    db.exec(SCHEMA);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    // A cheap probe that reads every table's root page: fails on a corrupt file.
+    db.prepare("SELECT (SELECT count(*) FROM files) + (SELECT count(*) FROM symbols LIMIT 1)").get();
+    return db;
+  } catch {
+    try {
+      db?.close();
+    } catch {
+      // already unusable
+    }
+    return null;
+  }
+}
+
+/** Opens (creating, or rebuilding when corrupt or of another schema version) the database. */
+export function openStore(path: string): { db: DB; rebuilt: boolean } {
+  mkdirSync(dirname(path), { recursive: true });
+  const existed = existsSync(path);
+  let db = tryOpen(path);
+  let rebuilt = false;
+  if (!db) {
+    removeDbFiles(path);
+    rebuilt = existed;
+    db = tryOpen(path);
+    if (!db) throw new InfraError(`graph: cannot create database at ${path}`);
+  }
+  db.pragma("cache_size = -65536");
+  db.pragma("temp_store = MEMORY");
+  return { db, rebuilt };
+}
+
+export function getMeta(db: DB, key: string): string | undefined {
+  const r = db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined;
+  return r?.value;
+}
+
+export function setMeta(db: DB, key: string, value: string): void {
+  db.prepare(
+    "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+  ).run(key, value);
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * An exclusive build lock beside the database (`<db>.lock` holding the owner's pid), so two
+ * builds of one database never interleave. A lock whose owner died is taken over.
+ */
+export async function acquireLock(dbPath: string, timeoutMs = 120_000): Promise<() => void> {
+  const lockPath = `${dbPath}.lock`;
+  const token = `${process.pid}:${Math.random().toString(36).slice(2)}`;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      writeFileSync(lockPath, token, { flag: "wx" });
+      return () => {
+        try {
+          if (readFileSync(lockPath, "utf8") === token) rmSync(lockPath, { force: true });
+        } catch {
+          // lock already gone
+        }
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      let stale = false;
+      try {
+        const [pidText] = readFileSync(lockPath, "utf8").split(":");
+        const pid = Number(pidText);
+        const age = Date.now() - statSync(lockPath).mtimeMs;
+        stale = !Number.isInteger(pid) || pid <= 0 || (!pidAlive(pid) && age > 50);
+      } catch {
+        continue; // vanished between the two calls: retry at once
+      }
+      if (stale) {
+        rmSync(lockPath, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline)
+        throw new InfraError(`graph: database is locked by another build (${lockPath})`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+/** Splits identifiers into words: "getHTTPResponse_code" → "get http response code". */
+export function splitIdentifierWords(text: string): string {
+  const out: string[] = [];
+  for (const m of text.matchAll(/[A-Za-z][A-Za-z0-9]*/g)) {
+    const parts = m[0]
+      .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+      .replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2")
+      .toLowerCase()
+      .split(" ");
+    if (parts.length > 1) out.push(...parts);
+  }
+  return out.join(" ");
+}

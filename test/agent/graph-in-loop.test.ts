@@ -1,0 +1,64 @@
+/** The code graph inside the loop: the syntax guard refuses a broken edit; graph tools answer. */
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { solveTask } from "../../src/agent/index.js";
+import { silentLogger } from "../../src/log/index.js";
+import { createModel } from "../../src/model/index.js";
+import { fixtureRepo, tempDir, writeScript } from "../support/fixtures.js";
+
+describe("code graph in the loop", () => {
+  it("refuses an edit that breaks the syntax, answers graph queries, and still solves the task", async () => {
+    const { task, dir } = await fixtureRepo("py-median");
+    const script = writeScript(`
+turns:
+  - tool_calls:
+      - name: find_symbol
+        input: { name: median }
+  - tool_calls:
+      - name: editor
+        input:
+          command: str_replace
+          path: statkit/stats.py
+          old_str: "    mid = len(ordered) // 2\\n"
+          new_str: "    mid = len(ordered) // 2\\n    if len(ordered) % 2 == 0\\n        return (ordered[mid - 1] + ordered[mid]) / 2\\n"
+  - tool_calls:
+      - name: editor
+        input:
+          command: str_replace
+          path: statkit/stats.py
+          old_str: "    mid = len(ordered) // 2\\n"
+          new_str: "    mid = len(ordered) // 2\\n    if len(ordered) % 2 == 0:\\n        return (ordered[mid - 1] + ordered[mid]) / 2\\n"
+  - tool_calls:
+      - name: references
+        input: { name: median }
+  - tool_calls:
+      - name: submit
+        input: {}
+`);
+    const out = await solveTask({
+      runId: "graph",
+      task,
+      repoPath: dir,
+      model: await createModel(`scripted:${script}`, {}),
+      sandbox: "local",
+      runDir: tempDir("run"),
+      budget: { maxSteps: 10 },
+      testGate: true,
+      commandTimeoutMs: 60_000,
+      log: silentLogger,
+    });
+    expect(out.status, out.error).toBe("submitted");
+    const traj = JSON.parse(readFileSync(out.trajectoryPath, "utf8"));
+    const obs = traj.steps.map(
+      (s: { observations: Array<{ output: string; isError: boolean }> }) => s.observations[0],
+    );
+    expect(obs[0].isError).toBe(false);
+    expect(obs[0].output).toMatch(/median/);
+    expect(obs[0].output).toMatch(/statkit\/stats\.py/);
+    expect(obs[1].isError).toBe(true);
+    expect(obs[1].output).toMatch(/syntax/i);
+    expect(obs[1].output).toMatch(/\d+:\d+/);
+    expect(obs[2].isError).toBe(false);
+    expect(obs[3].output).toMatch(/tests\/test_stats\.py/);
+  });
+});

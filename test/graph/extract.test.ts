@@ -1,0 +1,111 @@
+import { describe, expect, it } from "vitest";
+import { extractFile } from "../../src/graph/extract.js";
+import { languageForPath, supportedLanguages } from "../../src/graph/index.js";
+import { LanguageLoader } from "../../src/graph/parser.js";
+import { FIXTURES } from "./fixtures.js";
+
+const native = new LanguageLoader("native");
+const wasm = new LanguageLoader("wasm");
+
+async function extract(loader: LanguageLoader, path: string) {
+  const lang = languageForPath(path)!;
+  return extractFile(await loader.load(lang), FIXTURES[path]!);
+}
+
+function names(ex: Awaited<ReturnType<typeof extract>>) {
+  return ex.symbols.map((s) => `${s.kind} ${s.qualifiedName}`);
+}
+
+describe("extraction", () => {
+  it("covers every supported language with a fixture", () => {
+    const covered = new Set(Object.keys(FIXTURES).map(languageForPath).filter(Boolean));
+    for (const l of supportedLanguages()) expect(covered, l).toContain(l);
+  });
+
+  it("native and WASM backends extract identical results for every fixture", async () => {
+    for (const path of Object.keys(FIXTURES)) {
+      if (!languageForPath(path)) continue;
+      const a = await extract(native, path);
+      const b = await extract(wasm, path);
+      expect(b, path).toEqual(a);
+      expect(a.symbols.length + a.imports.length, path).toBeGreaterThan(0);
+    }
+  });
+
+  it("Python: qualified names, kinds, signatures, docstrings, imports, inheritance, calls", async () => {
+    const ex = await extract(native, "pkg/shapes.py");
+    expect(names(ex)).toEqual([
+      "constant RATIO",
+      "class Shape",
+      "method Shape.area",
+      "class Circle",
+      "method Circle.__init__",
+      "method Circle.area",
+    ]);
+    const area = ex.symbols.find((s) => s.qualifiedName === "Shape.area")!;
+    expect(area.signature).toBe("def area(self) -> float");
+    expect(area.doc).toBe("Area of the shape.");
+    expect(area.line).toBe(11);
+    expect(ex.imports.map((i) => [i.module, i.names])).toEqual([
+      ["math", []],
+      [".util", ["clamp"]],
+    ]);
+    expect(ex.inherits.map((h) => [ex.symbols[h.cls]!.name, h.base])).toEqual([["Circle", "Shape"]]);
+    expect(ex.refs.some((r) => r.kind === "call" && r.name === "clamp")).toBe(true);
+  });
+
+  it("TypeScript, Go, Rust, Java, C++, C#, Ruby, PHP definitions", async () => {
+    expect(names(await extract(native, "web/src/math.ts"))).toEqual(
+      expect.arrayContaining([
+        "function add",
+        "interface Named",
+        "class Counter",
+        "method Counter.increment",
+      ]),
+    );
+    const ts = await extract(native, "web/src/math.ts");
+    expect(ts.symbols.find((s) => s.name === "add")!.doc).toBe("Adds two numbers.");
+    expect(ts.inherits.map((h) => h.base)).toEqual(["Named"]);
+    expect(names(await extract(native, "web/src/view.tsx"))).toContain("function View");
+    expect(names(await extract(native, "web/old.js"))).toEqual(
+      expect.arrayContaining(["class Widget", "method Widget.render", "function make"]),
+    );
+    const go = await extract(native, "geo/geo.go");
+    expect(names(go)).toEqual(expect.arrayContaining(["type Point", "method Point.Norm", "function Origin"]));
+    expect(go.symbols.find((s) => s.name === "Norm")!.doc).toBe("Norm returns the squared length.");
+    expect((await extract(native, "cmd/main.go")).imports.map((i) => i.module)).toEqual([
+      "fmt",
+      "example.com/demo/geo",
+    ]);
+    const rs = await extract(native, "rs/src/shapes.rs");
+    expect(names(rs)).toEqual(
+      expect.arrayContaining(["interface Area", "class Square", "method Square.area"]),
+    );
+    expect(rs.inherits.map((h) => h.base)).toEqual(["Area"]);
+    const java = await extract(native, "java/com/ex/Dog.java");
+    expect(names(java)).toEqual(expect.arrayContaining(["class Dog", "method Dog.speak", "method Dog.bark"]));
+    expect(java.inherits.map((h) => h.base)).toEqual(["Animal"]);
+    expect(names(await extract(native, "cpp/shape.cpp"))).toEqual(
+      expect.arrayContaining(["module geo", "class geo.Shape", "class geo.Sq"]),
+    );
+    expect(names(await extract(native, "cs/Greeter.cs"))).toEqual(
+      expect.arrayContaining(["class Demo.Greeter", "method Demo.Greeter.Greet"]),
+    );
+    expect(names(await extract(native, "rb/greeter.rb"))).toEqual(
+      expect.arrayContaining(["class Greeter", "method Greeter.greet"]),
+    );
+    expect(names(await extract(native, "php/Greeter.php"))).toEqual(
+      expect.arrayContaining(["class Greeter", "method Greeter.greet"]),
+    );
+    expect(names(await extract(native, "c/util.c"))).toEqual(
+      expect.arrayContaining(["function twice", "function quad"]),
+    );
+  });
+
+  it("keeps partial extraction and counts errors for broken input", async () => {
+    const lang = await native.load("python");
+    const ex = extractFile(lang, "def ok():\n    return 1\n\ndef broken(:\n    pass\n");
+    expect(ex.errorCount).toBeGreaterThan(0);
+    expect(ex.symbols.map((s) => s.name)).toContain("ok");
+  });
+});
