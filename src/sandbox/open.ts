@@ -60,13 +60,23 @@ export async function openSandbox(opts: OpenSandboxOptions): Promise<Sandbox> {
 
   let image = opts.image;
   if (!image) {
-    const env = await buildEnvironmentImage({
-      repoPath: opts.repoPath,
-      log,
-      ...(opts.baseCommit ? { baseCommit: opts.baseCommit } : {}),
-      ...(opts.baseImage ? { baseImage: opts.baseImage } : {}),
-    });
-    image = env.image;
+    try {
+      const env = await buildEnvironmentImage({
+        repoPath: opts.repoPath,
+        log,
+        ...(opts.baseCommit ? { baseCommit: opts.baseCommit } : {}),
+        ...(opts.baseImage ? { baseImage: opts.baseImage } : {}),
+      });
+      image = env.image;
+    } catch (err) {
+      // `auto` means "Docker if it can be had": an image that cannot be built (no registry, a
+      // failing install) falls back to the local sandbox, loudly. `--sandbox docker` fails.
+      if (opts.kind !== "auto") throw err;
+      const why = err instanceof Error ? err.message.split("\n")[0] : String(err);
+      log.warn({ err: why }, "sandbox: could not build the environment image; using the local sandbox");
+      process.stderr.write(`fixpoint: Docker environment image failed (${why}); using the local sandbox\n`);
+      return createLocalSandbox({ ...common, ...(opts.runId ? { id: opts.runId } : {}) });
+    }
   }
   const memory = opts.memoryBytes ?? (opts.memory !== undefined ? parseMemory(opts.memory) : undefined);
   const pids = opts.pidsLimit ?? opts.pids;
