@@ -13,7 +13,6 @@ import {
   PARSERS,
   resolveFramework,
 } from "./parse.js";
-import { shellQuote } from "./shell.js";
 import type { TestCaseResult, TestRunReport } from "./types.js";
 
 export interface RunTestsOptions {

@@ -98,7 +98,9 @@ describe("Anthropic provider in the loop", () => {
     expect(first.tools.map((t) => t.name)).toEqual(
       expect.arrayContaining(["find_symbol", "repo_map", "impact"]),
     );
-    expect(JSON.stringify(first.messages[0]!.content)).toMatch(/Likely relevant files[^]*statkit\/stats\.py/);
+    expect(JSON.stringify(first.messages[0]!.content)).toMatch(
+      /Likely relevant files[\s\S]*statkit\/stats\.py/,
+    );
     const later = JSON.stringify(bodies[bodies.length - 1]!.messages);
     expect(later).not.toContain('def med"');
     expect(later).not.toContain("Attempt 1 of 3");
