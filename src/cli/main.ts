@@ -11,6 +11,7 @@ import { registerInfraCommands } from "./infra.js";
 import { runReplay } from "./replay.js";
 import { renderTrajectory } from "./show.js";
 import { runDemo, runSolve } from "./solve.js";
+import { registerSuiteCommands } from "./suite.js";
 
 const VERSION = "0.1.0";
 
@@ -110,6 +111,7 @@ export function buildProgram(): Command {
       console.log(renderTrajectory(path, opts));
     });
 
+  registerSuiteCommands(program);
   registerInfraCommands(program);
   registerGraphCommands(program);
   return program;

@@ -27,7 +27,7 @@ import {
   SWEBENCH_IMAGE_TEMPLATE,
   summarize,
 } from "../suite/index.js";
-import { type LoadedTasks, loadTaskFile, type SuiteTask, selectTasks } from "../task/swebench.js";
+import { type LoadedTasks, loadTaskFile, type SuiteTask, selectTasks } from "../task/index.js";
 
 const Positive = (name: string) =>
   z.coerce.number({ error: `${name} must be a number` }).positive(`${name} must be > 0`);
@@ -51,6 +51,7 @@ const RunFlags = z.object({
   recipes: z.string().optional(),
   modelName: z.string().optional(),
   testGate: z.boolean().default(true),
+  withHints: z.boolean().default(false),
   prompts: z.string().optional(),
   json: z.boolean().default(false),
 });
@@ -187,6 +188,7 @@ export async function runSuiteCommand(tasksPath: string, rawFlags: Record<string
       },
       commandTimeoutMs: durationMs("--command-timeout", flags.commandTimeout),
       testGate: flags.testGate,
+      withHints: flags.withHints,
       ...(flags.prompts ? { promptsDir: resolve(flags.prompts) } : {}),
       log,
       signal: stop.signal,
@@ -346,6 +348,7 @@ export function registerSuiteCommands(program: Command): void {
     .option("--recipes <dir>", "recipes folder (default environments/recipes)")
     .option("--model-name <name>", "model_name_or_path written to predictions (default the --model spec)")
     .option("--no-test-gate", "accept a submit without running the tests")
+    .option("--with-hints", "show the tasks' hints_text to the agent (SWE-bench's standard setting does not)")
     .option("--prompts <dir>", "folder of prompt templates")
     .option("--json", "print one JSON summary")
     .action(async (tasks: string, opts: Record<string, unknown>) => {

@@ -16,4 +16,14 @@ export {
   resolveIssueReference,
 } from "./github.js";
 export { type LocalTaskOptions, makeLocalTask, readIssueText, resolveRepo } from "./local.js";
+export {
+  type LoadedTasks,
+  loadTaskFile,
+  parseTaskFile,
+  parseTaskRecord,
+  type SuiteTask,
+  selectTasks,
+  type TaskFormat,
+  type TaskRecordError,
+} from "./swebench.js";
 export type { RepoSource, Task, TaskEnvironment, TaskTests } from "./types.js";

@@ -122,7 +122,9 @@ const MultiSweRecord = z.object({
   instance_id: z.string().optional(),
   base: z.object({ sha: Sha, ref: z.string().optional(), label: z.string().optional() }),
   resolved_issues: z
-    .array(z.object({ number: z.number().optional(), title: z.string().nullish(), body: z.string().nullish() }))
+    .array(
+      z.object({ number: z.number().optional(), title: z.string().nullish(), body: z.string().nullish() }),
+    )
     .default([]),
   title: z.string().nullish(),
   body: z.string().nullish(),
@@ -197,7 +199,9 @@ export function parseTaskRecord(raw: unknown, origin: string, baseDir: string): 
     const issues = d.resolved_issues
       .map((i) => [i.title, i.body].filter(Boolean).join("\n\n"))
       .filter((s) => s.trim());
-    const problem = issues.length ? issues.join("\n\n---\n\n") : [d.title, d.body].filter(Boolean).join("\n\n");
+    const problem = issues.length
+      ? issues.join("\n\n---\n\n")
+      : [d.title, d.body].filter(Boolean).join("\n\n");
     const repoPath = absolutize(d.repo_path, baseDir);
     return build({
       instanceId: d.instance_id ?? `${d.org}__${d.repo}-${d.number}`,

@@ -1,0 +1,380 @@
+/**
+ * `suite run`: every task in its own sandbox through `solveTask`, in parallel up to `workers`.
+ * Per task a folder `<out>/<instance_id>/` with trajectory.json, run.log, patch.diff, result.json
+ * and status.json; `<out>/predictions.jsonl` in SWE-bench's format. Resumable: a task whose
+ * status.json records a final status is skipped unless `redo`. A total cost cap stops starting
+ * new tasks. A task that fails on infrastructure (the Docker engine restarting, its container
+ * gone) is retried once; an interrupted task is recorded as such and runs again next time.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import pLimit from "p-limit";
+import { type BudgetLimits, type SolveOutcome, solveTask } from "../agent/index.js";
+import { errorMessage, InfraError, writeFileAtomic } from "../common/index.js";
+import { createLogger, type Logger } from "../log/index.js";
+import type { Model } from "../model/index.js";
+import { dockerAvailable, type Sandbox } from "../sandbox/index.js";
+import type { SuiteTask } from "../task/index.js";
+import { resolveEnvironment } from "./environment.js";
+import { PredictionWriter } from "./predictions.js";
+import { resolveTaskRepo } from "./repos.js";
+import { taskDirName, uniqueRunId } from "./util.js";
+
+export type TaskRunState = "done" | "error" | "interrupted";
+
+/** What `status.json` holds for a task. */
+export interface TaskStatusRecord {
+  instance_id: string;
+  state: TaskRunState;
+  /** True when the task need not run again (the agent reached an exit status, or the task is bad). */
+  final: boolean;
+  exit_status?: string;
+  cost_usd: number;
+  steps: number;
+  elapsed_ms: number;
+  attempts: number;
+  patch_lines: number;
+  environment?: { source: string; image?: string };
+  error?: string;
+  finished_at: string;
+}
+
+export interface SuiteProgress {
+  total: number;
+  done: number;
+  running: number;
+  failed: number;
+  skipped: number;
+  costUsd: number;
+  lastId?: string;
+}
+
+export interface SuiteRunOptions {
+  tasks: SuiteTask[];
+  outDir: string;
+  workers: number;
+  redo?: boolean;
+  maxCostTotal?: number;
+  /** `model_name_or_path` written to predictions. */
+  modelName: string;
+  /** Makes the model for one task (per-task scripts, fresh state). */
+  makeModel: (t: SuiteTask) => Promise<Model>;
+  sandbox: "auto" | "docker" | "local";
+  mirror?: string;
+  cacheDir: string;
+  imageTemplate?: string | null;
+  recipesDir?: string;
+  baseImage?: string;
+  budget: BudgetLimits;
+  commandTimeoutMs: number;
+  testGate?: boolean;
+  /** Show the task's hints_text to the agent (SWE-bench's standard setting does not). */
+  withHints?: boolean;
+  promptsDir?: string;
+  log: Logger;
+  signal?: AbortSignal;
+  onProgress?: (p: SuiteProgress) => void;
+  /** Called with each task's sandbox as soon as it exists (tests use it to inject faults). */
+  onSandbox?: (t: SuiteTask, sb: Sandbox) => void;
+}
+
+export interface SuiteRunResult {
+  total: number;
+  /** Skipped because a final status was already recorded. */
+  skipped: string[];
+  done: string[];
+  /** Ended in an error: a bad task (final) or an infrastructure failure after its retry. */
+  failed: string[];
+  /** The subset of `failed` that failed on infrastructure (not final: a rerun tries again). */
+  infraFailed: string[];
+  interrupted: string[];
+  /** Not started because the total cost cap was reached. */
+  notStarted: string[];
+  /** Tasks that needed their one infrastructure retry. */
+  retried: string[];
+  costUsd: number;
+  predictionsPath: string;
+}
+
+export function readStatus(dir: string): TaskStatusRecord | null {
+  const p = join(dir, "status.json");
+  if (!existsSync(p)) return null;
+  try {
+    return JSON.parse(readFileSync(p, "utf8")) as TaskStatusRecord;
+  } catch {
+    return null;
+  }
+}
+
+/** Infrastructure failures are worth one retry; mistakes in the task are not. */
+function isInfra(e: unknown): boolean {
+  return e instanceof InfraError || (e as { exitCode?: number })?.exitCode === 3;
+}
+
+export async function runSuite(opts: SuiteRunOptions): Promise<SuiteRunResult> {
+  await mkdir(opts.outDir, { recursive: true });
+  const predictionsPath = join(opts.outDir, "predictions.jsonl");
+  const toRun: SuiteTask[] = [];
+  const result: SuiteRunResult = {
+    total: opts.tasks.length,
+    skipped: [],
+    done: [],
+    failed: [],
+    infraFailed: [],
+    interrupted: [],
+    notStarted: [],
+    retried: [],
+    costUsd: 0,
+    predictionsPath,
+  };
+  for (const t of opts.tasks) {
+    const st = readStatus(join(opts.outDir, taskDirName(t.instanceId)));
+    if (st?.final && !opts.redo) {
+      result.skipped.push(t.instanceId);
+      result.costUsd += st.cost_usd;
+    } else toRun.push(t);
+  }
+  const writer = await PredictionWriter.open(
+    predictionsPath,
+    opts.redo ? new Set(toRun.map((t) => t.instanceId)) : new Set(),
+  );
+  let kind: "docker" | "local" = opts.sandbox === "local" ? "local" : "docker";
+  if (opts.sandbox === "auto" && !(await dockerAvailable())) kind = "local";
+
+  let running = 0;
+  const progress = (lastId?: string) =>
+    opts.onProgress?.({
+      total: opts.tasks.length,
+      done: result.skipped.length + result.done.length,
+      running,
+      failed: result.failed.length,
+      skipped: result.skipped.length,
+      costUsd: result.costUsd,
+      ...(lastId ? { lastId } : {}),
+    });
+  progress();
+
+  const limit = pLimit(Math.max(1, opts.workers));
+  await Promise.all(
+    toRun.map((t) =>
+      limit(async () => {
+        if (opts.signal?.aborted) {
+          result.interrupted.push(t.instanceId);
+          return;
+        }
+        if (opts.maxCostTotal !== undefined && result.costUsd >= opts.maxCostTotal) {
+          result.notStarted.push(t.instanceId);
+          return;
+        }
+        running++;
+        progress(t.instanceId);
+        try {
+          const rec = await runOne(t, kind, opts, result);
+          result.costUsd += rec.cost_usd;
+          if (rec.state === "interrupted") result.interrupted.push(t.instanceId);
+          else if (rec.state === "error") {
+            result.failed.push(t.instanceId);
+            if (!rec.final) result.infraFailed.push(t.instanceId);
+          } else result.done.push(t.instanceId);
+          if (rec.final) {
+            const patch = rec.state === "done" ? readPatch(join(opts.outDir, taskDirName(t.instanceId))) : "";
+            await writer.append({
+              instance_id: t.instanceId,
+              model_name_or_path: opts.modelName,
+              model_patch: patch,
+            });
+          }
+        } finally {
+          running--;
+          progress(t.instanceId);
+        }
+      }),
+    ),
+  );
+  await writer.flush();
+  return result;
+}
+
+function readPatch(dir: string): string {
+  const p = join(dir, "patch.diff");
+  return existsSync(p) ? readFileSync(p, "utf8") : "";
+}
+
+async function runOne(
+  t: SuiteTask,
+  kind: "docker" | "local",
+  opts: SuiteRunOptions,
+  result: SuiteRunResult,
+): Promise<TaskStatusRecord> {
+  const dir = join(opts.outDir, taskDirName(t.instanceId));
+  await mkdir(dir, { recursive: true });
+  const log = createLogger({ file: join(dir, "run.log"), pretty: false });
+  const record = async (r: Omit<TaskStatusRecord, "instance_id" | "finished_at">) => {
+    const full: TaskStatusRecord = { instance_id: t.instanceId, ...r, finished_at: new Date().toISOString() };
+    await writeFileAtomic(join(dir, "status.json"), `${JSON.stringify(full, null, 2)}\n`);
+    return full;
+  };
+  let cost = 0;
+  for (let attempt = 1; ; attempt++) {
+    let env: { source: string; image?: string } | undefined;
+    try {
+      const repoPath = await resolveTaskRepo(t, {
+        ...(opts.mirror ? { mirror: opts.mirror } : {}),
+        cacheDir: opts.cacheDir,
+        log,
+      });
+      const plan = await resolveEnvironment(t, {
+        repoPath,
+        sandbox: kind,
+        ...(opts.imageTemplate !== undefined ? { imageTemplate: opts.imageTemplate } : {}),
+        ...(opts.recipesDir ? { recipesDir: opts.recipesDir } : {}),
+        ...(opts.baseImage ? { baseImage: opts.baseImage } : {}),
+        log,
+      });
+      env = { source: plan.source, ...(plan.image ? { image: plan.image } : {}) };
+      const model = await opts.makeModel(t);
+      const runId = uniqueRunId(t.instanceId);
+      const watch = kind === "docker" ? await watchContainer(runId, log) : null;
+      let outcome: SolveOutcome;
+      try {
+        outcome = await solveTask({
+          runId,
+          task: agentTask(t, { withHints: opts.withHints ?? false }),
+          repoPath,
+          model,
+          sandbox: kind,
+          ...(plan.image ? { docker: { image: plan.image } } : {}),
+          runDir: dir,
+          budget: opts.budget,
+          ...(plan.testCommand ? { testCommand: plan.testCommand } : {}),
+          testGate: opts.testGate ?? true,
+          ...(opts.promptsDir ? { promptsDir: opts.promptsDir } : {}),
+          commandTimeoutMs: opts.commandTimeoutMs,
+          log,
+          ...(opts.signal ? { signal: opts.signal } : {}),
+          onSandbox: (sb) => opts.onSandbox?.(t, sb),
+          onEvent: (ev) => {
+            if (ev.type === "done") watch?.finished();
+          },
+          config: { suite: true, instance_id: t.instanceId, environment: env },
+        });
+      } finally {
+        watch?.finished();
+        watch?.stop();
+      }
+      cost += outcome.costUsd;
+      const base = {
+        exit_status: outcome.status,
+        cost_usd: cost,
+        steps: outcome.steps,
+        elapsed_ms: outcome.elapsedMs,
+        attempts: attempt,
+        patch_lines: outcome.patch ? outcome.patch.split("\n").length : 0,
+        environment: env,
+        ...(outcome.error ? { error: outcome.error } : {}),
+      };
+      if (outcome.status === "exit_interrupted" || opts.signal?.aborted) {
+        return record({ ...base, state: "interrupted", final: false });
+      }
+      // The sandbox died under the run (engine restart, container removed): an infrastructure
+      // failure even when the loop itself ended normally.
+      const infra = outcome.errorExitCode === 3 || watch?.lost() === true;
+      if (infra) {
+        if (attempt === 1) {
+          log.warn({ error: outcome.error }, "suite: infrastructure failure; retrying the task once");
+          result.retried.push(t.instanceId);
+          continue;
+        }
+        return record({ ...base, state: "error", final: false });
+      }
+      return record({ ...base, state: "done", final: true });
+    } catch (e) {
+      const infra = isInfra(e);
+      log.error({ err: errorMessage(e), attempt }, "suite: task failed");
+      if (opts.signal?.aborted) {
+        return record({
+          state: "interrupted",
+          final: false,
+          cost_usd: cost,
+          steps: 0,
+          elapsed_ms: 0,
+          attempts: attempt,
+          patch_lines: 0,
+          error: errorMessage(e),
+        });
+      }
+      if (infra && attempt === 1) {
+        result.retried.push(t.instanceId);
+        continue;
+      }
+      return record({
+        state: "error",
+        // A bad task (missing commit, bad recipe) will not get better by running again.
+        final: !infra,
+        cost_usd: cost,
+        steps: 0,
+        elapsed_ms: 0,
+        attempts: attempt,
+        patch_lines: 0,
+        ...(env ? { environment: env } : {}),
+        error: errorMessage(e).split("\n")[0]!,
+      });
+    }
+  }
+}
+
+/**
+ * The task as the agent sees it. When the task's tests come with a test patch (SWE-bench and
+ * the like), they are not in the checkout and their names are part of the benchmark's answer:
+ * the agent is not told them (nor does its test gate run them). Tasks whose tests are already
+ * in the repository (the fixture suite) keep them.
+ */
+export function agentTask(t: SuiteTask, opts: { withHints?: boolean } = {}): SuiteTask["task"] {
+  // SWE-bench's standard setting leaves hints_text out; `withHints` puts it in.
+  const { hints: _hints, tests: _tests, ...rest } = t.task;
+  return {
+    ...rest,
+    ...(opts.withHints && t.task.hints ? { hints: t.task.hints } : {}),
+    ...(!t.testPatch.trim() && t.task.tests ? { tests: t.task.tests } : {}),
+  };
+}
+
+/**
+ * Watches Docker for the death of a run's container before the agent finished (an engine
+ * restart, a container killed from outside): the run's result cannot be trusted then, even
+ * when the loop itself ended normally, because every command after the death failed.
+ */
+async function watchContainer(
+  runId: string,
+  log: Logger,
+): Promise<{ lost(): boolean; finished(): void; stop(): void }> {
+  let finished = false;
+  let lost = false;
+  let stream: NodeJS.ReadableStream | null = null;
+  try {
+    const { default: Docker } = await import("dockerode");
+    stream = (await new Docker().getEvents({
+      filters: { type: ["container"], event: ["die", "destroy"], label: [`fixpoint.run=${runId}`] },
+    })) as NodeJS.ReadableStream;
+    stream.on("data", () => {
+      if (!finished) lost = true;
+    });
+    // The engine going away ends the stream: as much a loss as a dead container.
+    stream.on("end", () => {
+      if (!finished) lost = true;
+    });
+    stream.on("error", () => {
+      if (!finished) lost = true;
+    });
+  } catch (e) {
+    log.warn({ err: errorMessage(e) }, "suite: cannot watch Docker events");
+  }
+  return {
+    lost: () => lost,
+    finished: () => {
+      finished = true;
+    },
+    stop: () => (stream as unknown as { destroy?: () => void } | null)?.destroy?.(),
+  };
+}
