@@ -36,6 +36,14 @@ describe("resolveSettings", () => {
     expect(() => resolveSettings(broken, {}, {})).toThrow(/not valid YAML/);
   });
 
+  it("takes Docker limits from the config file and flags", () => {
+    const file = withConfig("docker: { memory: 2g, cpus: 1, pids: 256 }\n");
+    const s = resolveSettings(file, { cpus: "1.5", network: true, user: "nobody" }, {});
+    expect(s.docker).toEqual({ memory: "2g", cpus: 1.5, pids: 256, network: true, user: "nobody" });
+    expect(() => resolveSettings(undefined, { memory: "lots" }, {})).toThrow(/--memory/);
+    expect(() => resolveSettings(undefined, { pids: "0" }, {})).toThrow(/--pids/);
+  });
+
   it("rejects bad flags and a missing --config file", () => {
     expect(() => resolveSettings(undefined, { maxSteps: "zero" }, {})).toThrow(/--max-steps/);
     expect(() => resolveSettings(undefined, { maxTime: "soon" }, {})).toThrow(/--max-time/);

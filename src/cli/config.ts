@@ -155,6 +155,12 @@ export interface FlagValues {
   prompts?: string;
   out?: string;
   graph?: boolean;
+  image?: string;
+  network?: boolean;
+  memory?: string;
+  cpus?: string;
+  pids?: string;
+  user?: string;
 }
 
 function positiveInt(flag: string, v: string): number {
@@ -220,6 +226,22 @@ export function resolveSettings(
   if (flags.prompts) s.promptsDir = flags.prompts;
   if (flags.out) s.outDir = flags.out;
   if (flags.graph === false) s.graph = false;
+  if (flags.image) s.docker.image = flags.image;
+  if (flags.network) s.docker.network = true;
+  if (flags.memory) {
+    if (!/^\d+(\.\d+)?\s*[kmgt]?i?b?$/i.test(flags.memory.trim())) {
+      throw new UsageError(`--memory: "${flags.memory}" is not a size (examples: 512m, 4g)`);
+    }
+    s.docker.memory = flags.memory;
+  }
+  if (flags.cpus !== undefined) {
+    const n = Number(flags.cpus);
+    if (!Number.isFinite(n) || n <= 0)
+      throw new UsageError(`--cpus: "${flags.cpus}" is not a positive number`);
+    s.docker.cpus = n;
+  }
+  if (flags.pids !== undefined) s.docker.pids = positiveInt("--pids", flags.pids);
+  if (flags.user) s.docker.user = flags.user;
   return s;
 }
 

@@ -34,6 +34,12 @@ function withRunFlags(cmd: Command): Command {
         "local",
       ]),
     )
+    .option("--image <name>", "Docker: run in this image instead of the repository's environment image")
+    .option("--network", "Docker: give the container network access (default: none)")
+    .option("--memory <size>", "Docker: memory limit, e.g. 4g (default 4g)")
+    .option("--cpus <n>", "Docker: CPU limit (default 2)")
+    .option("--pids <n>", "Docker: process-count limit (default 2048)")
+    .option("--user <user>", "Docker: run commands as this (non-root) user")
     .option("--test-cmd <command>", "the repository's test command (default: from the task, or detected)")
     .option("--no-test-gate", "accept a submit without running the tests")
     .option("--no-graph", "do not build the code graph (no graph tools, no localization in the prompt)")

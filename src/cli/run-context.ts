@@ -38,7 +38,12 @@ export function openRunContext(opts: {
   const runId = newRunId(opts.taskId);
   const runDir = resolve(opts.outDir, runId);
   mkdirSync(runDir, { recursive: true });
-  const log = createLogger({ file: join(runDir, "run.log"), pretty: false });
+  // JSON to the run's file; on a terminal, warnings and errors also pretty on stderr.
+  const log = createLogger({
+    file: join(runDir, "run.log"),
+    pretty: Boolean(process.stderr.isTTY) && !opts.quiet,
+    terminalLevel: "warn",
+  });
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
