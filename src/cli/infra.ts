@@ -9,9 +9,10 @@ export function registerInfraCommands(program: Command): void {
     .command("gc")
     .description("remove containers left behind by interrupted runs (by label)")
     .option("--all", "also remove containers of fixpoint processes that are still running")
+    .option("--run <id>", "only the containers of this run id")
     .option("--json", "print JSON")
-    .action(async (opts: { json?: boolean; all?: boolean }) => {
-      const removed = await gcSandboxes({ all: Boolean(opts.all) });
+    .action(async (opts: { json?: boolean; all?: boolean; run?: string }) => {
+      const removed = await gcSandboxes({ all: Boolean(opts.all), ...(opts.run ? { run: opts.run } : {}) });
       if (opts.json) console.log(JSON.stringify({ removed }));
       else console.log(`removed ${removed} leftover sandbox container${removed === 1 ? "" : "s"}`);
     });

@@ -115,10 +115,15 @@ const DECLARATOR_TYPES = new Set([
   "parenthesized_declarator",
 ]);
 
+/** Grammars without C-style declarators: their definition nodes never need widening. */
+const NO_DECLARATORS = new Set<LanguageId>(["python", "javascript", "typescript", "tsx"]);
+
 interface RawDef {
   node: SyntaxNode;
   nameNode: SyntaxNode;
   kind: SymbolKind;
+  start: number;
+  end: number;
 }
 
 function nodeKey(n: SyntaxNode): string {
@@ -281,15 +286,87 @@ export function extractFile(lang: LoadedLanguage, source: string): FileExtractio
   }
 }
 
+/**
+ * Start of a node without native calls where possible: the native binding keeps a node's
+ * start (UTF-16 byte offset, row, byte column) in fields 2–4 of its marshalled form. `fast` is
+ * only used after `fieldsAgree` confirmed that layout on nodes of the same tree.
+ */
+interface NodeStart {
+  start: number;
+  row: number;
+  col: number;
+}
+
+function fieldsAgree(n: SyntaxNode): boolean {
+  const f = n as unknown as Record<number, unknown>;
+  if (typeof f[2] !== "number" || typeof f[3] !== "number" || typeof f[4] !== "number") return false;
+  const p = n.startPosition;
+  return (f[2] as number) >>> 1 === n.startIndex && f[3] === p.row && (f[4] as number) >>> 1 === p.column;
+}
+
+function startOf(n: SyntaxNode, fast: boolean): NodeStart {
+  if (fast) {
+    const f = n as unknown as Record<number, number>;
+    return { start: f[2]! >>> 1, row: f[3]!, col: f[4]! >>> 1 };
+  }
+  const p = n.startPosition;
+  return { start: n.startIndex, row: p.row, col: p.column };
+}
+
+const IDENT_AT = /[\p{ID_Continue}$\u200c\u200d]+/uy;
+const IDENT_AT_RUBY = /[\p{ID_Continue}$\u200c\u200d]+[?!]?/uy;
+
+/** A name node's text: read from the source at its start when it is an identifier token. */
+function nameText(n: SyntaxNode, start: number, source: string, fast: boolean, ruby: boolean): string {
+  if (fast) {
+    const re = ruby ? IDENT_AT_RUBY : IDENT_AT;
+    re.lastIndex = start;
+    const m = re.exec(source);
+    const next = m ? source.charCodeAt(start + m[0].length) : 0;
+    // `r#raw` identifiers and the like: let the tree answer.
+    if (m && next !== 35 /* # */ && next !== 39 /* ' */) return m[0];
+  }
+  return n.text;
+}
+
+/** Whether the token before `start` is a member/scope separator (`.`, `::`, `->`, `?.`, `&.`). */
+function afterSeparator(source: string, start: number): boolean {
+  let i = start - 1;
+  let c = source.charCodeAt(i);
+  while (i >= 0 && (c === 32 || c === 9 || c === 10 || c === 13)) c = source.charCodeAt(--i);
+  return c === 46 /* . */ || c === 58 /* : */ || c === 62 /* > */ || c === 92 /* \ */;
+}
+
+interface RawRef {
+  node: SyntaxNode;
+  kind: RefKind;
+  start: number;
+  row: number;
+  col: number;
+}
+
 export function extractTree(lang: LoadedLanguage, root: SyntaxNode, source: string): FileExtraction {
   const language = lang.id;
   const matches = lang.matches(root);
 
   const defsByKey = new Map<string, RawDef>();
-  const rawRefs: Array<{ node: SyntaxNode; kind: RefKind }> = [];
+  const rawRefs: RawRef[] = [];
   const importGroups = new Map<number, ExtractedImport>();
   const rawInherits: Array<{ cls: SyntaxNode; base: string }> = [];
 
+  // Bare reference patterns: every node of the type, collected in one native call.
+  const bareNodes: Array<{ nodes: SyntaxNode[]; kind: RefKind }> = [];
+  const byKind = new Map<RefKind, string[]>();
+  for (const b of lang.bareRefs) {
+    const k: RefKind = b.kind === "call" || b.kind === "send" ? "call" : "reference";
+    byKind.set(k, [...(byKind.get(k) ?? []), b.type]);
+  }
+  for (const [kind, types] of byKind) bareNodes.push({ nodes: root.descendantsOfType(types), kind });
+  let fast = lang.backend === "native";
+  if (fast) {
+    const sample = bareNodes.find((b) => b.nodes.length)?.nodes;
+    fast = sample ? fieldsAgree(sample[0]!) && fieldsAgree(sample[sample.length - 1]!) : false;
+  }
   for (const m of matches) {
     let defNode: SyntaxNode | null = null;
     let defKind: SymbolKind | null = null;
@@ -320,13 +397,16 @@ export function extractTree(lang: LoadedLanguage, root: SyntaxNode, source: stri
       else if (cn === "inherit.base") bases.push(c.node.text);
     }
     if (defNode && defKind && nameNode) {
-      const node = widenDeclarator(defNode);
-      const key = nodeKey(node);
+      const node = NO_DECLARATORS.has(language) ? defNode : widenDeclarator(defNode);
+      const start = node.startIndex;
+      const end = node.endIndex;
+      const key = `${start}:${end}:${node.type}`;
       const prev = defsByKey.get(key);
       if (!prev || KIND_RANK[defKind] > KIND_RANK[prev.kind])
-        defsByKey.set(key, { node, nameNode, kind: defKind });
+        defsByKey.set(key, { node, nameNode, kind: defKind, start, end });
     } else if (refKind && nameNode) {
-      rawRefs.push({ node: nameNode, kind: refKind });
+      const p = startOf(nameNode, fast);
+      rawRefs.push({ node: nameNode, kind: refKind, start: p.start, row: p.row, col: p.col });
     } else if (stmt && (mod || modDecl)) {
       const g = importGroups.get(stmt.startIndex) ?? {
         module: modDecl ? modDecl.text : stripQuotes(mod!.text),
@@ -343,19 +423,42 @@ export function extractTree(lang: LoadedLanguage, root: SyntaxNode, source: stri
     }
   }
 
-  // Definitions in source order, with parents found through the syntax tree.
-  const raw = [...defsByKey.values()].sort(
-    (a, b) => a.node.startIndex - b.node.startIndex || b.node.endIndex - a.node.endIndex,
-  );
-  const indexByKey = new Map<string, number>();
-  for (const [i, d] of raw.entries()) indexByKey.set(nodeKey(d.node), i);
-  const parents = raw.map((d) => {
+  // After the query's own references: at one position, those win (they come first in the query).
+  for (const b of bareNodes) {
+    for (const node of b.nodes) {
+      const p = startOf(node, fast);
+      rawRefs.push({ node, kind: b.kind, start: p.start, row: p.row, col: p.col });
+    }
+  }
+
+  // Definitions in source order; a definition's parent is the innermost one whose span contains
+  // it (spans of tree nodes nest). Equal spans cannot be ordered that way: the tree decides.
+  const raw = [...defsByKey.values()].sort((a, b) => a.start - b.start || b.end - a.end);
+  let indexByKey: Map<string, number> | null = null;
+  const parentInTree = (d: RawDef): number => {
+    if (!indexByKey) {
+      indexByKey = new Map();
+      for (const [i, r] of raw.entries()) indexByKey.set(nodeKey(r.node), i);
+    }
     for (let p = d.node.parent; p; p = p.parent) {
       const i = indexByKey.get(nodeKey(p));
       if (i !== undefined) return i;
     }
     return -1;
-  });
+  };
+  const parents: number[] = [];
+  const open: number[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    const d = raw[i]!;
+    while (open.length && raw[open[open.length - 1]!]!.end <= d.start) open.pop();
+    while (open.length && raw[open[open.length - 1]!]!.end < d.end) open.pop();
+    const top = open.length ? raw[open[open.length - 1]!]! : undefined;
+    const tie =
+      (top && top.start === d.start && top.end === d.end) ||
+      (i + 1 < raw.length && raw[i + 1]!.start === d.start && raw[i + 1]!.end === d.end);
+    parents.push(tie ? parentInTree(d) : open.length ? open[open.length - 1]! : -1);
+    open.push(i);
+  }
   // Locals (variables inside functions) are not symbols.
   const keep = raw.map((d, i) => {
     if (!VALUE_KINDS.has(d.kind)) return true;
@@ -400,16 +503,19 @@ export function extractTree(lang: LoadedLanguage, root: SyntaxNode, source: stri
   const spans = symbols
     .map((s, i) => ({ i, start: lineColKey(s.line, s.col), end: lineColKey(s.endLine, s.endCol) }))
     .sort((a, b) => a.start - b.start || b.end - a.end);
-  rawRefs.sort((a, b) => a.node.startIndex - b.node.startIndex);
+  // Stable sort by position: a node captured twice keeps its first (query-order) kind, as before.
+  rawRefs.sort((a, b) => a.start - b.start);
   const refs: ExtractedRef[] = [];
   const seen = new Set<string>();
   const stack: Array<{ i: number; end: number }> = [];
+  const ruby = language === "ruby";
   let si = 0;
   for (const r of rawRefs) {
-    if (defNameStarts.has(r.node.startIndex)) continue;
-    const name = r.node.text;
+    if (defNameStarts.has(r.start)) continue;
+    const name = nameText(r.node, r.start, source, fast, ruby);
     if ((name.length < 2 && r.kind !== "call") || name.length > 100 || IGNORED_REF_NAMES.has(name)) continue;
-    const pos = lineColKey(r.node.startPosition.row + 1, r.node.startPosition.column);
+    const line = r.row + 1;
+    const pos = lineColKey(line, r.col);
     while (si < spans.length && spans[si]!.start <= pos) {
       const sp = spans[si++]!;
       while (stack.length && stack[stack.length - 1]!.end <= sp.start) stack.pop();
@@ -417,7 +523,6 @@ export function extractTree(lang: LoadedLanguage, root: SyntaxNode, source: stri
     }
     while (stack.length && stack[stack.length - 1]!.end <= pos) stack.pop();
     const from = stack.length ? stack[stack.length - 1]!.i : -1;
-    const line = r.node.startPosition.row + 1;
     // Calls are kept per site; plain references once per enclosing symbol (bounded edge count).
     const key = r.kind === "call" ? `c:${from}:${name}:${line}` : `r:${from}:${name}`;
     if (seen.has(key) || (r.kind === "reference" && seen.has(`c:${from}:${name}`))) continue;
@@ -427,9 +532,9 @@ export function extractTree(lang: LoadedLanguage, root: SyntaxNode, source: stri
       name,
       kind: r.kind,
       line,
-      col: r.node.startPosition.column,
+      col: r.col,
       from,
-      qualifier: qualifierOf(r.node),
+      qualifier: afterSeparator(source, r.start) ? qualifierOf(r.node) : "",
     });
   }
 

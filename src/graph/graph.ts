@@ -195,6 +195,18 @@ export class CodeGraph {
     if (this.db.open) this.db.close();
   }
 
+  private readonly stmts = new Map<string, Statement>();
+
+  /** A prepared statement, compiled once per graph (preparing costs more than most queries). */
+  private stmt(sql: string): Statement {
+    let s = this.stmts.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.stmts.set(sql, s);
+    }
+    return s;
+  }
+
   private get maxFileBytes(): number {
     return this.options.maxFileBytes ?? 1024 * 1024;
   }
@@ -354,6 +366,7 @@ export class CodeGraph {
     rollback(): void;
   } {
     const db = this.db;
+    this.pathCache = null;
     const stats: BuildStats = {
       files: 0,
       parsed: 0,
@@ -759,9 +772,9 @@ export class CodeGraph {
   }
 
   private symbolById(id: number): SymbolHit | null {
-    const r = this.db
-      .prepare(`SELECT ${SYMBOL_COLUMNS} FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.id = ?`)
-      .get(id) as Omit<SymbolHit, "match"> | undefined;
+    const r = this.stmt(
+      `SELECT ${SYMBOL_COLUMNS} FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.id = ?`,
+    ).get(id) as Omit<SymbolHit, "match"> | undefined;
     return r ? { ...r, match: "exact" } : null;
   }
 
@@ -794,7 +807,7 @@ export class CodeGraph {
       );
     if (q.includes(".")) {
       const name = q.slice(q.lastIndexOf(".") + 1);
-      const rows = this.db.prepare(`${base} WHERE s.name = ? LIMIT 2000`).all(name) as Array<
+      const rows = this.stmt(`${base} WHERE s.name = ? LIMIT 2000`).all(name) as Array<
         Omit<SymbolHit, "match">
       >;
       add(
@@ -813,15 +826,22 @@ export class CodeGraph {
       );
       if (out.length) return out.slice(0, limit);
     }
-    add(
-      rank(this.db.prepare(`${base} WHERE s.name = ? LIMIT 500`).all(q) as Array<Omit<SymbolHit, "match">>),
-      "exact",
-    );
+    {
+      // Rank on the light columns, then load full rows only for what is returned.
+      const light = this.stmt(
+        "SELECT s.id, s.kind, f.path, s.line FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.name = ? LIMIT 500",
+      ).all(q) as Array<Omit<SymbolHit, "match">>;
+      const picked = rank(light.filter((r) => !opts.kind || r.kind === opts.kind)).slice(0, limit);
+      add(
+        picked.map((r) => this.symbolById(r.id)).filter((r): r is SymbolHit => r !== null),
+        "exact",
+      );
+    }
     if (out.length >= limit) return out.slice(0, limit);
     if (out.length === 0) {
       add(
         rank(
-          this.db.prepare(`${base} WHERE s.name = ? COLLATE NOCASE LIMIT 200`).all(q) as Array<
+          this.stmt(`${base} WHERE s.name = ? COLLATE NOCASE LIMIT 200`).all(q) as Array<
             Omit<SymbolHit, "match">
           >,
         ),
@@ -830,7 +850,7 @@ export class CodeGraph {
       const like = q.replace(/[\\%_]/g, "\\$&");
       add(
         rank(
-          this.db.prepare(`${base} WHERE s.name LIKE ? ESCAPE '\\' LIMIT 200`).all(`${like}%`) as Array<
+          this.stmt(`${base} WHERE s.name LIKE ? ESCAPE '\\' LIMIT 200`).all(`${like}%`) as Array<
             Omit<SymbolHit, "match">
           >,
         ),
@@ -838,7 +858,7 @@ export class CodeGraph {
       );
       add(
         rank(
-          this.db.prepare(`${base} WHERE s.name LIKE ? ESCAPE '\\' LIMIT 200`).all(`%${like}%`) as Array<
+          this.stmt(`${base} WHERE s.name LIKE ? ESCAPE '\\' LIMIT 200`).all(`%${like}%`) as Array<
             Omit<SymbolHit, "match">
           >,
         ),
@@ -868,9 +888,7 @@ export class CodeGraph {
         const sub = `%${[...q.replace(/[\\%_]/g, "")].join("%")}%`;
         add(
           rank(
-            this.db.prepare(`${base} WHERE s.name LIKE ? LIMIT 100`).all(sub) as Array<
-              Omit<SymbolHit, "match">
-            >,
+            this.stmt(`${base} WHERE s.name LIKE ? LIMIT 100`).all(sub) as Array<Omit<SymbolHit, "match">>,
           ),
           "fuzzy",
         );
@@ -902,17 +920,39 @@ export class CodeGraph {
     return out;
   }
 
+  private pathCache: Map<number, string> | null = null;
+
+  private filePath(id: number): string {
+    if (!this.pathCache) {
+      this.pathCache = new Map(
+        (this.stmt("SELECT id, path FROM files").all() as Array<{ id: number; path: string }>).map((r) => [
+          r.id,
+          r.path,
+        ]),
+      );
+    }
+    return this.pathCache.get(id) ?? "";
+  }
+
   private edgesTo(ids: number[], kinds: string[], limit: number): RefHit[] {
     if (!ids.length) return [];
-    const rows = this.db
-      .prepare(
-        `SELECT e.kind, f.path, e.line, coalesce(s.qualified_name, '') AS "from", coalesce(s.kind, '') AS fromKind, t.qualified_name AS target
-         FROM edges e JOIN files f ON f.id = e.src_file LEFT JOIN symbols s ON s.id = e.src_symbol JOIN symbols t ON t.id = e.dst_symbol
-         WHERE e.dst_symbol IN (${ids.map(() => "?").join(",")}) AND e.kind IN (${kinds.map(() => "?").join(",")})
-         ORDER BY f.path, e.line LIMIT ?`,
-      )
-      .all(...ids, ...kinds, limit) as RefHit[];
-    return rows;
+    // Select and order on the edge index alone; join names only for the rows returned.
+    const light = this.stmt(
+      `SELECT id, src_file AS f, line FROM edges WHERE dst_symbol IN (${ids.map(() => "?").join(",")}) AND kind IN (${kinds.map(() => "?").join(",")})`,
+    ).all(...ids, ...kinds) as Array<{ id: number; f: number; line: number }>;
+    const keyed = light.map((e) => ({ ...e, path: this.filePath(e.f) }));
+    keyed.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line || a.id - b.id));
+    const detail = this.stmt(
+      `SELECT e.kind, f.path, e.line, coalesce(s.qualified_name, '') AS "from", coalesce(s.kind, '') AS fromKind, t.qualified_name AS target
+       FROM edges e JOIN files f ON f.id = e.src_file LEFT JOIN symbols s ON s.id = e.src_symbol JOIN symbols t ON t.id = e.dst_symbol
+       WHERE e.id = ?`,
+    );
+    const out: RefHit[] = [];
+    for (const e of keyed.slice(0, limit)) {
+      const r = detail.get(e.id) as RefHit | undefined;
+      if (r) out.push(r);
+    }
+    return out;
   }
 
   /** Every recorded use of the symbol(s): calls, references, inheritance. */
@@ -935,11 +975,9 @@ export class CodeGraph {
   callees(query: string, limit = 500): CalleeHit[] {
     const ids = this.resolveSymbols(query).map((s) => s.id);
     if (!ids.length) return [];
-    const rows = this.db
-      .prepare(
-        `SELECT e.dst_name AS name, e.line, e.dst_symbol AS dst FROM edges e WHERE e.kind = 'calls' AND e.src_symbol IN (${ids.map(() => "?").join(",")}) ORDER BY e.line LIMIT ?`,
-      )
-      .all(...ids, limit) as Array<{ name: string; line: number; dst: number | null }>;
+    const rows = this.stmt(
+      `SELECT e.dst_name AS name, e.line, e.dst_symbol AS dst FROM edges e WHERE e.kind = 'calls' AND e.src_symbol IN (${ids.map(() => "?").join(",")}) ORDER BY e.line LIMIT ?`,
+    ).all(...ids, limit) as Array<{ name: string; line: number; dst: number | null }>;
     return rows.map((r) => ({
       name: r.name,
       line: r.line,
@@ -950,11 +988,9 @@ export class CodeGraph {
   /** The symbols of one file, nested by containment. */
   outline(path: string): OutlineEntry[] {
     const p = posix.normalize(path.replace(/\\/g, "/")).replace(/^\.\//, "");
-    const rows = this.db
-      .prepare(
-        "SELECT s.id, s.name, s.qualified_name AS qualifiedName, s.kind, s.line, s.end_line AS endLine, s.signature, s.parent_id AS parentId FROM symbols s JOIN files f ON f.id = s.file_id WHERE f.path = ? ORDER BY s.line, s.col",
-      )
-      .all(p) as Array<Omit<OutlineEntry, "depth"> & { parentId: number | null }>;
+    const rows = this.stmt(
+      "SELECT s.id, s.name, s.qualified_name AS qualifiedName, s.kind, s.line, s.end_line AS endLine, s.signature, s.parent_id AS parentId FROM symbols s JOIN files f ON f.id = s.file_id WHERE f.path = ? ORDER BY s.line, s.col",
+    ).all(p) as Array<Omit<OutlineEntry, "depth"> & { parentId: number | null }>;
     const depth = new Map<number, number>();
     return rows.map(({ parentId, ...r }) => {
       const d = parentId === null ? 0 : (depth.get(parentId) ?? 0) + 1;
@@ -964,16 +1000,16 @@ export class CodeGraph {
   }
 
   hasFile(path: string): boolean {
-    return this.db.prepare("SELECT 1 FROM files WHERE path = ?").get(path) !== undefined;
+    return this.stmt("SELECT 1 FROM files WHERE path = ?").get(path) !== undefined;
   }
 
   /** Symbols within `hops` edges (calls, references, inheritance, containment; both directions). */
   neighbors(query: string, hops = 1, limit = 200): NeighborHit[] {
     const start = this.resolveSymbols(query).map((s) => s.id);
-    const out = this.db.prepare(
+    const out = this.stmt(
       "SELECT kind, dst_symbol AS id FROM edges WHERE src_symbol = ? AND dst_symbol IS NOT NULL",
     );
-    const inn = this.db.prepare(
+    const inn = this.stmt(
       "SELECT kind, src_symbol AS id FROM edges WHERE dst_symbol = ? AND src_symbol IS NOT NULL",
     );
     const reverse: Record<string, string> = {
@@ -1023,12 +1059,41 @@ export class CodeGraph {
     ].slice(0, 64);
     if (!clean.length) return [];
     const match = clean.map((t) => `"${t}"`).join(" OR ");
-    const rows = this.db
-      .prepare(
-        "SELECT f.path, -bm25(files_fts, 4, 1) AS score FROM files_fts JOIN files f ON f.id = files_fts.rowid WHERE files_fts MATCH ? ORDER BY bm25(files_fts, 4, 1) LIMIT ?",
-      )
-      .all(match, limit) as Array<{ path: string; score: number }>;
+    const rows = this.stmt(
+      "SELECT f.path, -bm25(files_fts, 4, 1) AS score FROM files_fts JOIN files f ON f.id = files_fts.rowid WHERE files_fts MATCH ? ORDER BY bm25(files_fts, 4, 1) LIMIT ?",
+    ).all(match, limit) as Array<{ path: string; score: number }>;
     return rows;
+  }
+
+  /** Files whose contents hold `phrase` (words in sequence, FTS5 phrase query), best first. */
+  searchFilesPhrase(phrase: string, limit = 20): string[] {
+    const words = phrase
+      .toLowerCase()
+      .split(/[^a-z0-9]+/)
+      .filter(Boolean);
+    if (!words.length) return [];
+    return this.stmt(
+      "SELECT f.path FROM files_fts JOIN files f ON f.id = files_fts.rowid WHERE files_fts MATCH ? ORDER BY bm25(files_fts, 4, 1) LIMIT ?",
+    )
+      .pluck()
+      .all(`body:"${words.join(" ")}"`, limit) as string[];
+  }
+
+  /** The language most files of the repository are in (null for an empty graph). */
+  mainLanguage(): string | null {
+    return (
+      (this.stmt(
+        "SELECT language FROM files WHERE language IS NOT NULL GROUP BY language ORDER BY count(*) DESC LIMIT 1",
+      )
+        .pluck()
+        .get() as string | undefined) ?? null
+    );
+  }
+
+  languageOf(path: string): string | null {
+    return (
+      (this.stmt("SELECT language FROM files WHERE path = ?").pluck().get(path) as string | undefined) ?? null
+    );
   }
 
   /** BM25 over symbol names, qualified names, split words, docstrings and paths. */
@@ -1039,11 +1104,9 @@ export class CodeGraph {
     if (!clean.length) return [];
     const match = clean.map((t) => `"${t}"`).join(" OR ");
     return (
-      this.db
-        .prepare(
-          `SELECT ${SYMBOL_COLUMNS}, m.score FROM (SELECT rowid, -bm25(symbols_fts, 10, 5, 3, 1, 1) AS score FROM symbols_fts WHERE symbols_fts MATCH ? ORDER BY bm25(symbols_fts, 10, 5, 3, 1, 1) LIMIT ?) m JOIN symbols s ON s.id = m.rowid JOIN files f ON f.id = s.file_id ORDER BY m.score DESC`,
-        )
-        .all(match, limit) as Array<Omit<SymbolHit, "match"> & { score: number }>
+      this.stmt(
+        `SELECT ${SYMBOL_COLUMNS}, m.score FROM (SELECT rowid, -bm25(symbols_fts, 10, 5, 3, 1, 1) AS score FROM symbols_fts WHERE symbols_fts MATCH ? ORDER BY bm25(symbols_fts, 10, 5, 3, 1, 1) LIMIT ?) m JOIN symbols s ON s.id = m.rowid JOIN files f ON f.id = s.file_id ORDER BY m.score DESC`,
+      ).all(match, limit) as Array<Omit<SymbolHit, "match"> & { score: number }>
     ).map((r) => ({ ...r, match: "fuzzy" as const }));
   }
 

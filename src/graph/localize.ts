@@ -32,6 +32,8 @@ interface IssueSignals {
   dotted: string[];
   identifiers: Map<string, number>;
   words: string[];
+  /** Quoted messages and error lines: searched as exact phrases in file contents. */
+  phrases: string[];
 }
 
 export function issueSignals(text: string): IssueSignals {
@@ -62,7 +64,21 @@ export function issueSignals(text: string): IssueSignals {
   for (const m of codeText.matchAll(/[A-Za-z_][A-Za-z0-9_]*/g))
     if (m[0].length >= 3 && !STOPWORDS.has(m[0].toLowerCase())) bump(m[0], 1);
   const words = [...identifiers.keys()];
-  return { frames, paths: [...paths], dotted: [...dotted], identifiers, words };
+  return { frames, paths: [...paths], dotted: [...dotted], identifiers, words, phrases: issuePhrases(text) };
+}
+
+/** Word sequences the code likely contains verbatim: error messages and quoted strings. */
+function issuePhrases(text: string): string[] {
+  const out = new Set<string>();
+  const take = (raw: string) => {
+    const words = raw.match(/[A-Za-z][A-Za-z0-9]*/g) ?? [];
+    // Three words at least (shorter phrases are not specific); at most eight (messages are
+    // often formatted with values in the middle, so a long phrase rarely survives intact).
+    if (words.length >= 3) out.add(words.slice(0, 8).join(" ").toLowerCase());
+  };
+  for (const m of text.matchAll(/\b[A-Z]\w*(?:Error|Exception|Warning)\b:\s*([^\n]{8,200})/g)) take(m[1]!);
+  for (const m of text.matchAll(/(?<![\w])(["'])([^"'\n]{12,160})\1/g)) if (/\s/.test(m[2]!)) take(m[2]!);
+  return [...out].slice(0, 12);
 }
 
 function suffixMatches(graph: CodeGraph, p: string): string[] {
@@ -78,6 +94,13 @@ function suffixMatches(graph: CodeGraph, p: string): string[] {
     if (rows.length) return i === parts.length - 1 && rows.length > 2 ? [] : rows;
   }
   return [];
+}
+
+/** Documentation, examples and vendored or minified assets: rarely where an issue is fixed. */
+export function isPeripheralPath(path: string): boolean {
+  return /(^|\/)(docs?|examples?|vendor|vendored|third_party|extern|cextern|static)\/|\.min\.[a-z]+$|(^|\/)setup\.py$/.test(
+    path,
+  );
 }
 
 function addTo(m: Map<string, number>, k: string, v: number): void {
@@ -171,8 +194,17 @@ export function localize(graph: CodeGraph, issueText: string, opts: LocalizeOpti
     addSym(r, r.score * 0.05);
   }
 
+  // 4b. Error messages and quoted strings found verbatim (FTS phrase match), rarer ones weigh more.
+  const phraseFiles = new Map<string, number>();
+  for (const ph of sig.phrases) {
+    const rows = graph.searchFilesPhrase(ph, 20);
+    if (!rows.length || rows.length >= 20) continue;
+    for (const r of rows) addTo(phraseFiles, r, 1 / rows.length);
+  }
+
   const parts: Array<[Map<string, number>, number]> = [
     [normalize(explicit), 3],
+    [normalize(phraseFiles), 1.5],
     [normalize(dottedFiles), 2],
     [normalize(idFiles), 2],
     [normalize(bm25Files), 1.5],
@@ -196,9 +228,17 @@ export function localize(graph: CodeGraph, issueText: string, opts: LocalizeOpti
       for (let i = 0; i < pr.length; i++) if (pr[i]! > 0) addTo(fileScore, g.paths[i]!, (pr[i]! / max) * 0.8);
   }
 
-  if (opts.penalizeTests !== false) {
-    const mentioned = new Set([...explicit.keys()]);
-    for (const [p, v] of fileScore) if (isTestPath(p) && !mentioned.has(p)) fileScore.set(p, v * 0.25);
+  // Gold patches rarely touch tests, docs, examples, vendored code, or files in a language other
+  // than the repository's main one — unless the issue names the file.
+  const mentioned = new Set([...explicit.keys()]);
+  const mainLanguage = graph.mainLanguage();
+  for (const [p, v] of fileScore) {
+    if (mentioned.has(p)) continue;
+    let f = 1;
+    if (opts.penalizeTests !== false && isTestPath(p)) f *= 0.1;
+    if (isPeripheralPath(p)) f *= 0.3;
+    if (mainLanguage && graph.languageOf(p) !== mainLanguage) f *= 0.5;
+    if (f !== 1) fileScore.set(p, v * f);
   }
 
   const files = [...fileScore.entries()]

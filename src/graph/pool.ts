@@ -8,14 +8,26 @@ import type { BackendKind } from "./parser.js";
 import type { FileResult, ProcessInput } from "./process.js";
 import type { WorkerJob, WorkerReply } from "./worker.js";
 
-function workerSpec(): { url: URL; execArgv: string[] } {
-  // Under tsx/vitest this module is TypeScript: the worker needs tsx's loader too.
+function workerSpec(): { entry: string | URL; eval: boolean } {
+  // Under tsx/vitest this module is TypeScript. A worker does not inherit tsx's loader through
+  // `--import` for its entry point on Node 20, so a tiny bootstrap registers tsx first.
   if (import.meta.url.endsWith(".ts")) {
-    const require = createRequire(import.meta.url);
-    const tsx = pathToFileURL(require.resolve("tsx/esm")).href;
-    return { url: new URL("./worker.ts", import.meta.url), execArgv: ["--import", tsx] };
+    // tsx's ESM API (vitest's module runner has no import.meta.resolve: resolve via require).
+    const api =
+      typeof import.meta.resolve === "function"
+        ? import.meta.resolve("tsx/esm/api")
+        : pathToFileURL(
+            createRequire(import.meta.url)
+              .resolve("tsx/esm/api")
+              .replace(/\.cjs$/, ".mjs"),
+          ).href;
+    const worker = new URL("./worker.ts", import.meta.url).href;
+    return {
+      entry: `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(worker)}); });`,
+      eval: true,
+    };
   }
-  return { url: new URL("./worker.js", import.meta.url), execArgv: [] };
+  return { entry: new URL("./worker.js", import.meta.url), eval: false };
 }
 
 export function defaultWorkerCount(): number {
@@ -53,8 +65,8 @@ export async function runPool(
         return true;
       };
       for (let i = 0; i < n; i++) {
-        const w = new Worker(spec.url, {
-          execArgv: spec.execArgv,
+        const w = new Worker(spec.entry, {
+          eval: spec.eval,
           workerData: { root: opts.root, backend: opts.backend, maxFileBytes: opts.maxFileBytes },
         });
         workers.push(w);

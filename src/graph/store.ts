@@ -192,7 +192,15 @@ export async function acquireLock(dbPath: string, timeoutMs = 120_000): Promise<
 export function splitIdentifierWords(text: string): string {
   const out: string[] = [];
   for (const m of text.matchAll(/[A-Za-z][A-Za-z0-9]*/g)) {
-    const parts = m[0]
+    // Only tokens with a capital after the first letter can split: skip the rest cheaply.
+    const tok = m[0];
+    let upper = false;
+    for (let i = 1; i < tok.length && !upper; i++) {
+      const c = tok.charCodeAt(i);
+      upper = c >= 65 && c <= 90;
+    }
+    if (!upper) continue;
+    const parts = tok
       .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
       .replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2")
       .toLowerCase()

@@ -536,6 +536,8 @@ export async function createDockerSandbox(opts: DockerSandboxOptions): Promise<S
 export interface GcOptions {
   /** Also remove containers whose owning fixpoint process is still running. */
   all?: boolean;
+  /** Only the containers of this run id. */
+  run?: string;
 }
 
 function ownerAlive(owner: string | undefined): boolean {
@@ -561,7 +563,8 @@ export async function gcSandboxes(opts: GcOptions = {}): Promise<number> {
   const docker = dockerClient();
   let list: Docker.ContainerInfo[];
   try {
-    list = await docker.listContainers({ all: true, filters: { label: [`${LABEL_MANAGED}=true`] } });
+    const labels = [`${LABEL_MANAGED}=true`, ...(opts.run ? [`fixpoint.run=${opts.run}`] : [])];
+    list = await docker.listContainers({ all: true, filters: { label: labels } });
   } catch (e) {
     throw new InfraError(dockerUnavailableMessage(errorMessage(e)));
   }

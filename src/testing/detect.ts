@@ -222,11 +222,10 @@ export function selectionCommand(framework: string | undefined, command: string,
     case "go": {
       const pattern = goRunPattern(tests);
       if (!pattern) return command;
-      // A function replacement: the pattern holds `$`, which a replacement string would interpret.
-      const flag = `go test -run ${shellQuote(pattern)}`;
-      return /\bgo test\b/.test(command)
-        ? command.replace(/\bgo test\b/, () => flag)
-        : `${command} -run ${shellQuote(pattern)}`;
+      // A function replacement (the pattern holds `$`), after `go test` and its flags, before the packages.
+      const run = `-run ${shellQuote(pattern)}`;
+      const m = /\bgo test((?:\s+-\S+)*)/.exec(command);
+      return m ? command.replace(m[0], () => `${m[0]} ${run}`) : `${command} ${run}`;
     }
     case "node:test": {
       // Test files alone: the configured command already names where its tests are.

@@ -4,7 +4,7 @@ import { selectionCommand } from "./detect.js";
 describe("selectionCommand: a selection added to a configured command", () => {
   it("go: inserts -run with the top-level names, keeping $ intact", () => {
     expect(selectionCommand("go", "go test -json ./...", ["TestA", "TestB/sub"])).toBe(
-      "go test -run '^(TestA|TestB)$' -json ./...",
+      "go test -json -run '^(TestA|TestB)$' ./...",
     );
   });
 

@@ -176,11 +176,12 @@ describe.runIf(dockerUp)("DockerSandbox on a real engine", () => {
     const dead = await make(`${hostname()}:999999999`);
     const live = await make(`${hostname()}:${process.pid}`);
     try {
-      const removed = await gcSandboxes();
+      // Only this test's containers: other test files run Docker sandboxes at the same time.
+      const removed = await gcSandboxes({ run: "leftover" });
       expect(removed).toBeGreaterThanOrEqual(1);
       await expect(dead.inspect()).rejects.toMatchObject({ statusCode: 404 });
       expect((await live.inspect()).Id).toBe(live.id);
-      expect(await gcSandboxes({ all: true })).toBeGreaterThanOrEqual(1);
+      expect(await gcSandboxes({ all: true, run: "leftover" })).toBeGreaterThanOrEqual(1);
       await expect(live.inspect()).rejects.toMatchObject({ statusCode: 404 });
     } finally {
       await dead.remove({ force: true }).catch(() => undefined);

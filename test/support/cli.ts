@@ -16,7 +16,8 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
   for (const k of ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL", "GITHUB_TOKEN", "GH_TOKEN"])
     delete env[k];
   for (const k of Object.keys(env)) if (k.startsWith("FIXPOINT_")) delete env[k];
-  return { ...env, ...extra };
+  // Plain output to assert on (picocolors colours output whenever CI is set).
+  return { ...env, NO_COLOR: "1", ...extra };
 }
 
 export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliResult {

@@ -1,4 +1,6 @@
-; fixpoint extras for Python: imports, inheritance, attribute and type references.
+; fixpoint extras for Python: imports, inheritance, decorators, and every identifier as a reference
+; (attribute names and type names included; bare `(T) @name @reference.K` lines are served by
+; descendantsOfType, see parser.ts).
 
 (import_statement name: (dotted_name) @import.module) @import.statement
 (import_statement name: (aliased_import name: (dotted_name) @import.module alias: (identifier) @import.alias)) @import.statement
@@ -14,8 +16,6 @@
     (attribute attribute: (identifier) @inherit.base)
   ]))
 
-(attribute attribute: (identifier) @name) @reference.attribute
-(type (identifier) @name) @reference.type
 (decorator (identifier) @name) @reference.call
 (decorator (attribute attribute: (identifier) @name)) @reference.call
 ((identifier) @name @reference.identifier)
