@@ -106,7 +106,9 @@ const p50p = quantile(shell.persistent, 0.5);
 const p50s = quantile(shell.spawned, 0.5);
 
 console.log("bench/loop");
-console.log(`  loop: ${loop.steps} steps (scripted model, bash \`true\`, local sandbox, test gate and code graph off)`);
+console.log(
+  `  loop: ${loop.steps} steps (scripted model, bash \`true\`, local sandbox, test gate and code graph off)`,
+);
 console.log(
   `    wall ${loop.wall.toFixed(0)} ms = model ${loop.modelMs.toFixed(0)} ms + tools ${loop.toolsMs.toFixed(0)} ms + sandbox setup ${loop.setupMs.toFixed(0)} ms + loop overhead`,
 );
