@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { CALC_PY } from "../../test/tools/helpers.js";
 import { noMatchMessage } from "./editor.js";
 import {
   findCandidates,
@@ -9,26 +10,7 @@ import {
   splitLines,
 } from "./similar.js";
 
-const file = [
-  "def add(a, b):",
-  "    return a + b",
-  "",
-  "",
-  "def subtract(a, b):",
-  "    result = a - b",
-  "    return result",
-  "",
-  "",
-  "class Calculator:",
-  "    def multiply(self, a, b):",
-  "        return a * b",
-  "",
-  "    def divide(self, a, b):",
-  "        if b == 0:",
-  "            raise ZeroDivisionError('b is zero')",
-  "        return a / b",
-  "",
-].join("\n");
+const file = CALC_PY;
 
 describe("findCandidates", () => {
   it("finds a whitespace-insensitive match (wrong indentation) first", () => {

@@ -105,20 +105,7 @@ export async function startFakeAnthropic(script: Script<FakeAnthropicEntry>): Pr
   let served = 0;
 
   const server = createServer(async (req, res) => {
-    const raw = await readBody(req);
-    let body: unknown = raw;
-    try {
-      body = raw ? JSON.parse(raw) : undefined;
-    } catch {
-      // keep the raw text
-    }
-    requests.push({
-      method: req.method ?? "",
-      path: req.url ?? "",
-      headers: req.headers,
-      body,
-      at: Date.now() - started,
-    });
+    const body = await readAndRecord(req, requests, started);
     if (req.method !== "POST" || !(req.url ?? "").startsWith("/v1/messages")) {
       return sendJson(res, 404, anthropicErrorBody(404, `no route ${req.method} ${req.url}`));
     }
@@ -342,6 +329,29 @@ export function sendJson(
     ...headers,
   });
   res.end(text);
+}
+
+/** Reads a request's body (JSON when it parses, else the text) and records the request. */
+export async function readAndRecord(
+  req: IncomingMessage,
+  requests: RecordedRequest[],
+  started: number,
+): Promise<unknown> {
+  const raw = await readBody(req);
+  let body: unknown = raw;
+  try {
+    body = raw ? JSON.parse(raw) : undefined;
+  } catch {
+    // keep the raw text
+  }
+  requests.push({
+    method: req.method ?? "",
+    path: req.url ?? "",
+    headers: req.headers,
+    body,
+    at: Date.now() - started,
+  });
+  return body;
 }
 
 export async function readBody(req: IncomingMessage): Promise<string> {

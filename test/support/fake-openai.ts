@@ -30,7 +30,7 @@ import {
   chunks,
   type FakeServer,
   type RecordedRequest,
-  readBody,
+  readAndRecord,
   type Script,
   sendJson,
 } from "./fake-anthropic.js";
@@ -79,20 +79,7 @@ export async function startFakeOpenAI(script: Script<FakeOpenAIEntry>): Promise<
   let served = 0;
 
   const server = createServer(async (req, res) => {
-    const raw = await readBody(req);
-    let body: unknown = raw;
-    try {
-      body = raw ? JSON.parse(raw) : undefined;
-    } catch {
-      // keep the raw text
-    }
-    requests.push({
-      method: req.method ?? "",
-      path: req.url ?? "",
-      headers: req.headers,
-      body,
-      at: Date.now() - started,
-    });
+    const body = await readAndRecord(req, requests, started);
     if (req.method !== "POST" || !(req.url ?? "").startsWith("/v1/chat/completions")) {
       return sendJson(res, 404, openaiErrorBody(404, `no route ${req.method} ${req.url}`));
     }
