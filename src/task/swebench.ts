@@ -152,6 +152,26 @@ function absolutize(p: string | undefined, baseDir: string): string | undefined 
   return isAbsolute(p) ? p : resolve(baseDir, p);
 }
 
+/** The fields fixpoint adds to any record format (image, test command, language, script, local repo). */
+interface OurFields {
+  image?: string | null | undefined;
+  test_command?: string | null | undefined;
+  language?: string | null | undefined;
+  script?: string | null | undefined;
+  repo_path?: string | null | undefined;
+}
+
+function ourFields(d: OurFields, baseDir: string) {
+  const repoPath = absolutize(d.repo_path ?? undefined, baseDir);
+  return {
+    ...(d.image ? { image: d.image } : {}),
+    ...(d.test_command ? { testCommand: d.test_command } : {}),
+    ...(d.language ? { language: d.language } : {}),
+    ...(d.script ? { script: absolutize(d.script, baseDir)! } : {}),
+    ...(repoPath ? { repoPath } : {}),
+  };
+}
+
 function build(
   fields: Omit<SuiteTask, "task"> & { problem: string; hints?: string | null | undefined; origin: string },
 ): SuiteTask {
@@ -202,7 +222,6 @@ export function parseTaskRecord(raw: unknown, origin: string, baseDir: string): 
     const problem = issues.length
       ? issues.join("\n\n---\n\n")
       : [d.title, d.body].filter(Boolean).join("\n\n");
-    const repoPath = absolutize(d.repo_path, baseDir);
     return build({
       instanceId: d.instance_id ?? `${d.org}__${d.repo}-${d.number}`,
       repoName: `${d.org}/${d.repo}`,
@@ -213,11 +232,7 @@ export function parseTaskRecord(raw: unknown, origin: string, baseDir: string): 
       // Tests that were skipped or absent before the fix and pass after it count as fail-to-pass.
       failToPass: [...new Set([...names(d.f2p_tests), ...names(d.s2p_tests), ...names(d.n2p_tests)])],
       passToPass: names(d.p2p_tests),
-      ...(d.image ? { image: d.image } : {}),
-      ...(d.test_command ? { testCommand: d.test_command } : {}),
-      ...(d.language ? { language: d.language } : {}),
-      ...(d.script ? { script: absolutize(d.script, baseDir)! } : {}),
-      ...(repoPath ? { repoPath } : {}),
+      ...ourFields(d, baseDir),
       problem,
       origin,
     });
@@ -226,7 +241,6 @@ export function parseTaskRecord(raw: unknown, origin: string, baseDir: string): 
     const r = PolyBenchRecord.safeParse(rec);
     if (!r.success) return fail(r.error.issues);
     const d = r.data;
-    const repoPath = absolutize(d.repo_path, baseDir);
     return build({
       instanceId: d.instance_id,
       repoName: d.repo,
@@ -236,11 +250,7 @@ export function parseTaskRecord(raw: unknown, origin: string, baseDir: string): 
       testPatch: d.test_patch,
       failToPass: d.F2P,
       passToPass: d.P2P,
-      ...(d.image ? { image: d.image } : {}),
-      ...(d.test_command ? { testCommand: d.test_command } : {}),
-      ...(d.language ? { language: d.language } : {}),
-      ...(d.script ? { script: absolutize(d.script, baseDir)! } : {}),
-      ...(repoPath ? { repoPath } : {}),
+      ...ourFields(d, baseDir),
       problem: d.problem_statement,
       origin,
     });
@@ -248,7 +258,6 @@ export function parseTaskRecord(raw: unknown, origin: string, baseDir: string): 
   const r = SweBenchRecord.safeParse(rec);
   if (!r.success) return fail(r.error.issues);
   const d = r.data;
-  const repoPath = absolutize(d.repo_path, baseDir);
   return build({
     instanceId: d.instance_id,
     repoName: d.repo,
@@ -260,11 +269,7 @@ export function parseTaskRecord(raw: unknown, origin: string, baseDir: string): 
     passToPass: d.PASS_TO_PASS,
     ...(d.version ? { version: d.version } : {}),
     ...(d.environment_setup_commit ? { environmentSetupCommit: d.environment_setup_commit } : {}),
-    ...(d.image ? { image: d.image } : {}),
-    ...(d.test_command ? { testCommand: d.test_command } : {}),
-    ...(d.language ? { language: d.language } : {}),
-    ...(d.script ? { script: absolutize(d.script, baseDir)! } : {}),
-    ...(repoPath ? { repoPath } : {}),
+    ...ourFields(d, baseDir),
     problem: d.problem_statement,
     hints: d.hints_text,
     origin,

@@ -16,27 +16,16 @@ import { silentLogger } from "../../src/log/index.js";
 import { createModel } from "../../src/model/index.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
 import { evaluatePredictions, readStatus, runSuite } from "../../src/suite/index.js";
-import { loadTaskFile } from "../../src/task/swebench.js";
+import { loadTaskFile } from "../../src/task/index.js";
 import { BASE_IMAGE, dockerUp, mustHaveDocker, skipReason } from "../sandbox/docker-env.js";
-import { cleanEnv } from "../support/cli.js";
+import { cleanEnv, runCliAsync } from "../support/cli.js";
 import { tempDir, writeScript } from "../support/fixtures.js";
 
 const BIN = fileURLToPath(new URL("../../bin/fixpoint.js", import.meta.url));
 const env = () => cleanEnv({ FIXPOINT_BASE_IMAGE: BASE_IMAGE });
 
 /** Runs the CLI without blocking the worker (vitest's RPC needs the event loop). */
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { env: env() });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => {
-    stdout += d;
-  });
-  child.stderr.on("data", (d) => {
-    stderr += d;
-  });
-  return new Promise((resolve) => child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr })));
-}
+const cli = (args: string[]) => runCliAsync(args, { env: env() });
 
 function jsonl(path: string): Array<Record<string, string>> {
   if (!existsSync(path)) return [];
