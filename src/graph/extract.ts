@@ -4,7 +4,7 @@
  * same result. Qualified names use "." between containers in every language.
  */
 import type { LanguageId } from "./languages.js";
-import type { LoadedLanguage, SyntaxNode } from "./parser.js";
+import type { LoadedLanguage, NodeList, SyntaxNode } from "./parser.js";
 
 export type SymbolKind =
   | "module"
@@ -205,30 +205,50 @@ function docOf(node: SyntaxNode, language: LanguageId): string {
   return parts.length ? collapse(stripCommentMarkers(parts.join("\n")), 600) : "";
 }
 
-const MEMBER_TYPES = new Set([
-  "attribute",
-  "member_expression",
-  "selector_expression",
-  "field_expression",
-  "scoped_identifier",
-  "method_invocation",
-  "qualified_identifier",
-  "scoped_call_expression",
-  "member_call_expression",
-  "member_access_expression",
-  "call",
-]);
+const IDENT_CHAR = /[\p{ID_Continue}$]/u;
 
-function qualifierOf(nameNode: SyntaxNode): string {
-  const p = nameNode.parent;
-  if (!p || !MEMBER_TYPES.has(p.type)) return "";
-  for (const f of ["object", "operand", "value", "path", "scope", "receiver"]) {
-    const o = p.childForFieldName(f);
-    if (o && o.startIndex !== nameNode.startIndex && o.endIndex <= nameNode.startIndex) {
-      return o.text.length > 80 ? "" : o.text;
-    }
+function skipSpaceBack(source: string, i: number): number {
+  let c = source.charCodeAt(i - 1);
+  while (i > 0 && (c === 32 || c === 9 || c === 10 || c === 13)) c = source.charCodeAt(--i - 1);
+  return i;
+}
+
+/** Length of the member/scope separator ending at `i` (`.`, `?.`, `&.`, `::`, `->`, `\\`), or 0. */
+function separatorBefore(source: string, i: number): number {
+  const c = source.charCodeAt(i - 1);
+  if (c === 46 /* . */) {
+    const p = source.charCodeAt(i - 2);
+    return p === 63 /* ? */ || p === 38 /* & */ ? 2 : 1;
   }
-  return "";
+  if (c === 58 /* : */) return source.charCodeAt(i - 2) === 58 ? 2 : 0;
+  if (c === 62 /* > */) return source.charCodeAt(i - 2) === 45 /* - */ ? 2 : 0;
+  return c === 92 /* \ */ ? 1 : 0;
+}
+
+/**
+ * The receiver written before a member name, read from the text: `os.path` in `os.path.join`,
+ * `self` in `self.x`, `a::b` in `a::b::c`. "" when the receiver is not a plain dotted or scoped
+ * name (a call result, an index, a literal) — resolution only uses its last name anyway.
+ */
+function qualifierBefore(source: string, start: number): string {
+  let i = skipSpaceBack(source, start);
+  let sep = separatorBefore(source, i);
+  if (!sep) return "";
+  const end = skipSpaceBack(source, i - sep);
+  i = end;
+  let begin = -1;
+  for (;;) {
+    let j = i;
+    while (j > 0 && IDENT_CHAR.test(source[j - 1]!)) j--;
+    if (j === i) break;
+    begin = j;
+    if (end - begin > 80) return "";
+    const k = skipSpaceBack(source, j);
+    sep = separatorBefore(source, k);
+    if (!sep) break;
+    i = skipSpaceBack(source, k - sep);
+  }
+  return begin < 0 ? "" : source.slice(begin, end).replace(/\s+/g, "");
 }
 
 /** Extra container names that are not definitions themselves (Rust impl, Go receivers, C++ scopes). */
@@ -286,47 +306,18 @@ export function extractFile(lang: LoadedLanguage, source: string): FileExtractio
   }
 }
 
-/**
- * Start of a node without native calls where possible: the native binding keeps a node's
- * start (UTF-16 byte offset, row, byte column) in fields 2–4 of its marshalled form. `fast` is
- * only used after `fieldsAgree` confirmed that layout on nodes of the same tree.
- */
-interface NodeStart {
-  start: number;
-  row: number;
-  col: number;
-}
-
-function fieldsAgree(n: SyntaxNode): boolean {
-  const f = n as unknown as Record<number, unknown>;
-  if (typeof f[2] !== "number" || typeof f[3] !== "number" || typeof f[4] !== "number") return false;
-  const p = n.startPosition;
-  return (f[2] as number) >>> 1 === n.startIndex && f[3] === p.row && (f[4] as number) >>> 1 === p.column;
-}
-
-function startOf(n: SyntaxNode, fast: boolean): NodeStart {
-  if (fast) {
-    const f = n as unknown as Record<number, number>;
-    return { start: f[2]! >>> 1, row: f[3]!, col: f[4]! >>> 1 };
-  }
-  const p = n.startPosition;
-  return { start: n.startIndex, row: p.row, col: p.column };
-}
-
 const IDENT_AT = /[\p{ID_Continue}$\u200c\u200d]+/uy;
 const IDENT_AT_RUBY = /[\p{ID_Continue}$\u200c\u200d]+[?!]?/uy;
 
 /** A name node's text: read from the source at its start when it is an identifier token. */
-function nameText(n: SyntaxNode, start: number, source: string, fast: boolean, ruby: boolean): string {
-  if (fast) {
-    const re = ruby ? IDENT_AT_RUBY : IDENT_AT;
-    re.lastIndex = start;
-    const m = re.exec(source);
-    const next = m ? source.charCodeAt(start + m[0].length) : 0;
-    // `r#raw` identifiers and the like: let the tree answer.
-    if (m && next !== 35 /* # */ && next !== 39 /* ' */) return m[0];
-  }
-  return n.text;
+function nameText(list: NodeList, i: number, start: number, source: string, ruby: boolean): string {
+  const re = ruby ? IDENT_AT_RUBY : IDENT_AT;
+  re.lastIndex = start;
+  const m = re.exec(source);
+  const next = m ? source.charCodeAt(start + m[0].length) : 0;
+  // `r#raw` identifiers and the like: let the tree answer.
+  if (m && next !== 35 /* # */ && next !== 39 /* ' */) return m[0];
+  return list.node(i).text;
 }
 
 /** Whether the token before `start` is a member/scope separator (`.`, `::`, `->`, `?.`, `&.`). */
@@ -338,7 +329,8 @@ function afterSeparator(source: string, start: number): boolean {
 }
 
 interface RawRef {
-  node: SyntaxNode;
+  list: NodeList;
+  i: number;
   kind: RefKind;
   start: number;
   row: number;
@@ -347,31 +339,18 @@ interface RawRef {
 
 export function extractTree(lang: LoadedLanguage, root: SyntaxNode, source: string): FileExtraction {
   const language = lang.id;
-  const matches = lang.matches(root);
+  const { nodes, matches } = lang.matches(root);
 
   const defsByKey = new Map<string, RawDef>();
   const rawRefs: RawRef[] = [];
   const importGroups = new Map<number, ExtractedImport>();
   const rawInherits: Array<{ cls: SyntaxNode; base: string }> = [];
 
-  // Bare reference patterns: every node of the type, collected in one native call.
-  const bareNodes: Array<{ nodes: SyntaxNode[]; kind: RefKind }> = [];
-  const byKind = new Map<RefKind, string[]>();
-  for (const b of lang.bareRefs) {
-    const k: RefKind = b.kind === "call" || b.kind === "send" ? "call" : "reference";
-    byKind.set(k, [...(byKind.get(k) ?? []), b.type]);
-  }
-  for (const [kind, types] of byKind) bareNodes.push({ nodes: root.descendantsOfType(types), kind });
-  let fast = lang.backend === "native";
-  if (fast) {
-    const sample = bareNodes.find((b) => b.nodes.length)?.nodes;
-    fast = sample ? fieldsAgree(sample[0]!) && fieldsAgree(sample[sample.length - 1]!) : false;
-  }
   for (const m of matches) {
     let defNode: SyntaxNode | null = null;
     let defKind: SymbolKind | null = null;
     let refKind: RefKind | null = null;
-    let nameNode: SyntaxNode | null = null;
+    let nameIndex = -1;
     let stmt: SyntaxNode | null = null;
     let mod: SyntaxNode | null = null;
     let modDecl: SyntaxNode | null = null;
@@ -381,32 +360,38 @@ export function extractTree(lang: LoadedLanguage, root: SyntaxNode, source: stri
     const bases: string[] = [];
     for (const c of m.captures) {
       const cn = c.name;
-      if (cn === "name") nameNode = c.node;
+      if (cn === "name") nameIndex = c.i;
       else if (cn.startsWith("definition.")) {
-        defNode = c.node;
+        defNode = nodes.node(c.i);
         defKind = KIND_ALIASES[cn.slice(11)] ?? null;
       } else if (cn.startsWith("reference.")) {
         const k = cn.slice(10);
         refKind = k === "call" || k === "send" ? "call" : "reference";
-      } else if (cn === "import.statement") stmt = c.node;
-      else if (cn === "import.module") mod = c.node;
-      else if (cn === "import.mod") modDecl = c.node;
-      else if (cn === "import.name") names.push(c.node.text);
-      else if (cn === "import.alias") alias = c.node.text;
-      else if (cn === "inherit.class") inhClass = c.node;
-      else if (cn === "inherit.base") bases.push(c.node.text);
+      } else if (cn === "import.statement") stmt = nodes.node(c.i);
+      else if (cn === "import.module") mod = nodes.node(c.i);
+      else if (cn === "import.mod") modDecl = nodes.node(c.i);
+      else if (cn === "import.name") names.push(nodes.node(c.i).text);
+      else if (cn === "import.alias") alias = nodes.node(c.i).text;
+      else if (cn === "inherit.class") inhClass = nodes.node(c.i);
+      else if (cn === "inherit.base") bases.push(nodes.node(c.i).text);
     }
-    if (defNode && defKind && nameNode) {
+    if (defNode && defKind && nameIndex >= 0) {
       const node = NO_DECLARATORS.has(language) ? defNode : widenDeclarator(defNode);
       const start = node.startIndex;
       const end = node.endIndex;
       const key = `${start}:${end}:${node.type}`;
       const prev = defsByKey.get(key);
       if (!prev || KIND_RANK[defKind] > KIND_RANK[prev.kind])
-        defsByKey.set(key, { node, nameNode, kind: defKind, start, end });
-    } else if (refKind && nameNode) {
-      const p = startOf(nameNode, fast);
-      rawRefs.push({ node: nameNode, kind: refKind, start: p.start, row: p.row, col: p.col });
+        defsByKey.set(key, { node, nameNode: nodes.node(nameIndex), kind: defKind, start, end });
+    } else if (refKind && nameIndex >= 0) {
+      rawRefs.push({
+        list: nodes,
+        i: nameIndex,
+        kind: refKind,
+        start: nodes.start(nameIndex),
+        row: nodes.row(nameIndex),
+        col: nodes.col(nameIndex),
+      });
     } else if (stmt && (mod || modDecl)) {
       const g = importGroups.get(stmt.startIndex) ?? {
         module: modDecl ? modDecl.text : stripQuotes(mod!.text),
@@ -423,12 +408,17 @@ export function extractTree(lang: LoadedLanguage, root: SyntaxNode, source: stri
     }
   }
 
-  // After the query's own references: at one position, those win (they come first in the query).
-  for (const b of bareNodes) {
-    for (const node of b.nodes) {
-      const p = startOf(node, fast);
-      rawRefs.push({ node, kind: b.kind, start: p.start, row: p.row, col: p.col });
-    }
+  // Bare reference patterns: every node of the type, collected in one native call. After the
+  // query's own references: at one position, those win (they come first in the query).
+  const byKind = new Map<RefKind, string[]>();
+  for (const b of lang.bareRefs) {
+    const k: RefKind = b.kind === "call" || b.kind === "send" ? "call" : "reference";
+    byKind.set(k, [...(byKind.get(k) ?? []), b.type]);
+  }
+  for (const [kind, types] of byKind) {
+    const list = lang.descendants(root, types);
+    for (let i = 0; i < list.length; i++)
+      rawRefs.push({ list, i, kind, start: list.start(i), row: list.row(i), col: list.col(i) });
   }
 
   // Definitions in source order; a definition's parent is the innermost one whose span contains
@@ -512,7 +502,7 @@ export function extractTree(lang: LoadedLanguage, root: SyntaxNode, source: stri
   let si = 0;
   for (const r of rawRefs) {
     if (defNameStarts.has(r.start)) continue;
-    const name = nameText(r.node, r.start, source, fast, ruby);
+    const name = nameText(r.list, r.i, r.start, source, ruby);
     if ((name.length < 2 && r.kind !== "call") || name.length > 100 || IGNORED_REF_NAMES.has(name)) continue;
     const line = r.row + 1;
     const pos = lineColKey(line, r.col);
@@ -534,7 +524,7 @@ export function extractTree(lang: LoadedLanguage, root: SyntaxNode, source: stri
       line,
       col: r.col,
       from,
-      qualifier: afterSeparator(source, r.start) ? qualifierOf(r.node) : "",
+      qualifier: afterSeparator(source, r.start) ? qualifierBefore(source, r.start) : "",
     });
   }
 

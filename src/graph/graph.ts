@@ -237,7 +237,7 @@ export class CodeGraph {
         work.push({ path: f.path, size: f.size, mtimeMs: f.mtimeMs, knownHash: k?.hash || undefined });
       }
       const tp = performance.now();
-      const session = this.openWrite(removed);
+      const session = this.openWrite(removed, known.size === 0);
       let stats: BuildStats;
       try {
         await this.processAll(work, (rs) => session.add(rs));
@@ -359,8 +359,16 @@ export class CodeGraph {
 
   // ---------------------------------------------------------------- writing
 
-  /** One write transaction: results are added as they arrive; edges are resolved at commit. */
-  private openWrite(removedPaths: string[]): {
+  /**
+   * One write transaction: results are added as they arrive; edges are resolved at commit.
+   * `fresh` (an empty database): the edge indexes are dropped and built once after the bulk
+   * insert (several times faster than maintaining five B-trees row by row), and the passes that
+   * re-resolve edges of unchanged files are skipped (there are none).
+   */
+  private openWrite(
+    removedPaths: string[],
+    fresh = false,
+  ): {
     add(rs: FileResult[]): void;
     commit(): BuildStats;
     rollback(): void;
@@ -433,7 +441,15 @@ export class CodeGraph {
       if (open) db.exec("ROLLBACK");
       open = false;
     };
+    const edgeIndexes = fresh
+      ? (db
+          .prepare(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'edges' AND sql IS NOT NULL",
+          )
+          .all() as Array<{ name: string; sql: string }>)
+      : [];
     try {
+      for (const ix of edgeIndexes) db.exec(`DROP INDEX ${ix.name}`);
       for (const p of removedPaths) {
         const row = st.fileByPath.get(p) as FileRow | undefined;
         if (!row) continue;
@@ -516,9 +532,16 @@ export class CodeGraph {
       for (const f of parsed) stats.edges += this.insertEdgesFor(lk, f, st.insertEdge);
       if (process.env["FIXPOINT_GRAPH_TIMING"])
         console.error(`edges ${Math.round(performance.now() - tE)}ms`);
-      if (filesAddedOrRemoved) this.reresolveImports(lk, changedFileIds);
-      this.reresolveDangling(lk, affectedNames, changedFileIds);
+      if (!fresh) {
+        if (filesAddedOrRemoved) this.reresolveImports(lk, changedFileIds);
+        this.reresolveDangling(lk, affectedNames, changedFileIds);
+      }
+      const tI = performance.now();
+      for (const ix of edgeIndexes) db.exec(ix.sql);
+      const tC = performance.now();
       db.exec("COMMIT");
+      if (process.env["FIXPOINT_GRAPH_TIMING"])
+        console.error(`indexes ${Math.round(tC - tI)}ms commit ${Math.round(performance.now() - tC)}ms`);
       open = false;
       return stats;
     };

@@ -17,6 +17,39 @@ function names(ex: Awaited<ReturnType<typeof extract>>) {
 }
 
 describe("extraction", () => {
+  it("the native raw-node path is used and extracts exactly what the public node API does", async () => {
+    const previous = process.env["FIXPOINT_GRAPH_RAW_NODES"];
+    process.env["FIXPOINT_GRAPH_RAW_NODES"] = "0";
+    const publicApi = new LanguageLoader("native");
+    try {
+      for (const path of Object.keys(FIXTURES)) if (languageForPath(path)) await extract(publicApi, path);
+    } finally {
+      if (previous === undefined) delete process.env["FIXPOINT_GRAPH_RAW_NODES"];
+      else process.env["FIXPOINT_GRAPH_RAW_NODES"] = previous;
+    }
+    for (const path of Object.keys(FIXTURES)) {
+      const lang = languageForPath(path);
+      if (!lang) continue;
+      const viaRaw = await extract(native, path);
+      expect(viaRaw, path).toEqual(await extract(publicApi, path));
+      expect((await native.load(lang)).rawNodes, path).toBe(true);
+      expect((await publicApi.load(lang)).rawNodes, path).toBe(false);
+    }
+  });
+
+  it("receivers are read from the text: dotted and scoped names, self; none after a call", async () => {
+    const py = await native.load("python");
+    const ex = extractFile(
+      py,
+      "import os\nclass A:\n    def f(self):\n        os.path.join('a')\n        self.g()\n        make().h()\n        x = aa . bb . cc\n",
+    );
+    const q = Object.fromEntries(ex.refs.map((r) => [r.name, r.qualifier]));
+    expect(q).toMatchObject({ join: "os.path", g: "self", h: "", cc: "aa.bb" });
+    const rs = await native.load("rust");
+    const rx = extractFile(rs, "fn main() { let v = std::vec::Vec::new(); }\n");
+    expect(rx.refs.find((r) => r.name === "new")?.qualifier).toBe("std::vec::Vec");
+  });
+
   it("covers every supported language with a fixture", () => {
     const covered = new Set(Object.keys(FIXTURES).map(languageForPath).filter(Boolean));
     for (const l of supportedLanguages()) expect(covered, l).toContain(l);

@@ -216,6 +216,35 @@ describe("incremental updates and bad input", () => {
       appendFileSync(join(repo2, "c.py"), "Y = 2\n");
       expect(await h.update(["c.py", "missing.py", "README.md"])).toMatchObject({ parsed: 1 });
       expect(h.find("Y")[0]?.path).toBe("c.py");
+      // The incremental history ends where a fresh build of the same files starts (a fresh
+      // build drops the edge indexes for its bulk insert and must recreate every one of them).
+      const fresh = await openCodeGraph(repo2, { cacheDir: tempCache(), workers: 0 });
+      try {
+        await fresh.build();
+        const edges = (x: CodeGraph) =>
+          x.db
+            .prepare(
+              "SELECT e.kind, s.path, e.dst_name, t.path AS dst FROM edges e JOIN files s ON s.id = e.src_file LEFT JOIN files t ON t.id = e.dst_file ORDER BY 1, 2, 3, 4",
+            )
+            .all();
+        expect(edges(fresh)).toEqual(edges(h));
+        const indexes = (x: CodeGraph) =>
+          x.db
+            .prepare(
+              "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'edges' ORDER BY name",
+            )
+            .pluck()
+            .all();
+        expect(indexes(fresh)).toEqual([
+          "edges_dst_file",
+          "edges_dst_name",
+          "edges_dst_symbol",
+          "edges_src_file",
+          "edges_src_symbol",
+        ]);
+      } finally {
+        fresh.close();
+      }
     } finally {
       h.close();
     }
