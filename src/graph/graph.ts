@@ -553,11 +553,14 @@ export class CodeGraph {
     const db = this.db;
     const byPath = db.prepare("SELECT id FROM files WHERE path = ?").pluck();
     const bySuffix = db.prepare(
-      "SELECT id, path FROM files WHERE path = ? OR path LIKE ? ESCAPE '\\' LIMIT 200",
+      "SELECT id, path FROM files WHERE path = ? OR path LIKE ? ESCAPE '\\' ORDER BY path LIMIT 200",
     );
-    const inDir = db.prepare("SELECT id, path FROM files WHERE path LIKE ? ESCAPE '\\' LIMIT 500");
+    const inDir = db.prepare(
+      "SELECT id, path FROM files WHERE path LIKE ? ESCAPE '\\' ORDER BY path LIMIT 500",
+    );
+    // Candidates in path order, so a build resolves the same way whatever order workers finished in.
     const byName = db.prepare(
-      "SELECT id, file_id AS fileId, kind, parent_id AS parentId FROM symbols WHERE name = ? LIMIT 200",
+      "SELECT s.id, s.file_id AS fileId, s.kind, s.parent_id AS parentId FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.name = ? ORDER BY f.path, s.line LIMIT 5000",
     );
     const esc = (s: string) => s.replace(/[\\%_]/g, "\\$&");
     const fileCache = new Map<string, number | undefined>();
