@@ -3,7 +3,10 @@
  * single-thread raw tree-sitter parse of the same files (native and WASM), and `ctags -R`
  * (universal-ctags). Never fails on time.
  *
- *   npx tsx bench/graph/run.ts --repo DIR [--queries 300]
+ *   npx tsx bench/graph/run.ts --repo DIR [--queries 300] [--runs 3]
+ *
+ * Wall times are medians of `--runs` runs (raw parse, ctags, cold build — each cold build into a
+ * new cache directory).
  */
 import { execFileSync } from "node:child_process";
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -11,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { languageForPath, localFileSource, openCodeGraph } from "../../src/graph/index.js";
 import { LanguageLoader } from "../../src/graph/parser.js";
+import { defaultWorkerCount } from "../../src/graph/pool.js";
 
 function arg(name: string, def?: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -32,6 +36,8 @@ async function main(): Promise<void> {
     return;
   }
   const nq = Number(arg("queries", "300"));
+  const runs = Math.max(1, Number(arg("runs", "3")));
+  const median = (xs: number[]) => pct(xs, 50);
   const src = localFileSource(repo);
   const { files } = await src.list();
   const small = files.filter((f) => f.size <= 1024 * 1024);
@@ -49,34 +55,64 @@ async function main(): Promise<void> {
   for (const backend of ["native", "wasm"] as const) {
     const loader = new LanguageLoader(backend);
     for (const t of texts) await loader.load(languageForPath(t.path)!); // grammar loading not timed
-    const t0 = performance.now();
-    const c0 = process.cpuUsage();
-    for (const t of texts) (await loader.load(languageForPath(t.path)!)).parse(t.text).dispose();
-    raw[backend] = performance.now() - t0;
-    rawCpu[backend] = cpuMs(process.cpuUsage(c0));
+    const wall: number[] = [];
+    const cpu: number[] = [];
+    for (let i = 0; i < (backend === "native" ? runs : 1); i++) {
+      const t0 = performance.now();
+      const c0 = process.cpuUsage();
+      for (const t of texts) (await loader.load(languageForPath(t.path)!)).parse(t.text).dispose();
+      wall.push(performance.now() - t0);
+      cpu.push(cpuMs(process.cpuUsage(c0)));
+    }
+    raw[backend] = median(wall);
+    rawCpu[backend] = median(cpu);
   }
   // Baseline 2: ctags -R.
   const tagsFile = join(mkdtempSync(join(tmpdir(), "fp-ctags-")), "tags");
   let ctagsMs = Number.NaN;
   try {
-    const t0 = performance.now();
-    execFileSync("ctags", ["-R", "-f", tagsFile, "."], { cwd: src.root, stdio: "ignore" });
-    ctagsMs = performance.now() - t0;
+    const times: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      execFileSync("ctags", ["-R", "-f", tagsFile, "."], { cwd: src.root, stdio: "ignore" });
+      times.push(performance.now() - t0);
+    }
+    ctagsMs = median(times);
   } catch {
     console.log("ctags not available (apt-get install -y universal-ctags)");
   }
 
-  const cacheDir = mkdtempSync(join(tmpdir(), "fp-bench-cache-"));
-  const g = await openCodeGraph(repo, { cacheDir });
-  let t0 = performance.now();
-  const coldCpu0 = process.cpuUsage();
-  const cold = await g.build();
-  const coldMs = performance.now() - t0;
-  const coldCpu = cpuMs(process.cpuUsage(coldCpu0));
+  // Cold builds: each into a new cache directory; the last one is kept for the other figures.
+  const coldWall: number[] = [];
+  const coldCpus: number[] = [];
+  let cacheDir = "";
+  let g!: Awaited<ReturnType<typeof openCodeGraph>>;
+  let cold!: Awaited<ReturnType<typeof g.build>>;
+  for (let i = 0; i < runs; i++) {
+    if (g) {
+      g.close();
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
+    cacheDir = mkdtempSync(join(tmpdir(), "fp-bench-cache-"));
+    g = await openCodeGraph(repo, { cacheDir });
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    cold = await g.build();
+    coldWall.push(performance.now() - t0);
+    coldCpus.push(cpuMs(process.cpuUsage(c0)));
+  }
+  const coldMs = median(coldWall);
+  const coldCpu = median(coldCpus);
   const rssAfterCold = process.resourceUsage().maxRSS / 1024;
-  t0 = performance.now();
-  const warm = await g.build();
-  const warmMs = performance.now() - t0;
+  const warmTimes: number[] = [];
+  let warm = cold;
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    warm = await g.build();
+    warmTimes.push(performance.now() - t0);
+  }
+  const warmMs = median(warmTimes);
+  let t0: number;
 
   // One-file incremental update (the agent's path after an edit), median of 5.
   const target = [...small].sort((a, b) => b.size - a.size)[Math.floor(small.length / 2)]!;
@@ -121,13 +157,16 @@ async function main(): Promise<void> {
     `files ${cold.files} (${lines.toLocaleString()} lines), symbols ${cold.symbols}, edges ${cold.edges}, skipped ${JSON.stringify(cold.skipped)}`,
   );
   console.log("");
+  console.log(
+    `threads: ${defaultWorkerCount()} worker(s) + the main thread; wall times are medians of ${runs} run(s)`,
+  );
   console.log("baselines (same run):");
   console.log(`  raw parse, single thread, native     ${ms(raw["native"]!)}  (CPU ${ms(rawCpu["native"]!)})`);
   console.log(`  raw parse, single thread, wasm       ${ms(raw["wasm"]!)}`);
   console.log(`  ctags -R                             ${ms(ctagsMs)}`);
   console.log("fixpoint graph:");
   console.log(
-    `  cold build (parse+extract+store)     ${ms(coldMs)}   ${(coldMs / raw["native"]!).toFixed(2)}× raw native parse  (target ≤ 1×)`,
+    `  cold build (parse+extract+store)     ${ms(coldMs)}   ${(coldMs / raw["native"]!).toFixed(2)}× raw native parse  (target ≤ 1×; runs ${coldWall.map((x) => (x / 1000).toFixed(1)).join(", ")} s)`,
   );
   console.log(
     `  cold build CPU, all threads          ${ms(coldCpu)}   ${(coldCpu / rawCpu["native"]!).toFixed(2)}× raw parse CPU`,

@@ -302,10 +302,36 @@ export class CodeGraph {
     }
   }
 
+  /** Reads, hashes, parses and extracts one file on this thread. */
+  private async processOne(w: WorkItem): Promise<FileResult> {
+    try {
+      const buf = w.content
+        ? Buffer.from(w.content.buffer, w.content.byteOffset, w.content.byteLength)
+        : await this.source.read(w.path);
+      return await processBuffer(this.loader, w, buf, this.maxFileBytes);
+    } catch (err) {
+      return {
+        path: w.path,
+        size: w.size,
+        mtimeMs: w.mtimeMs,
+        hash: "",
+        status: "unreadable",
+        language: null,
+        invalidUtf8: false,
+        error: errorMessage(err),
+      };
+    }
+  }
+
   private async processAll(work: WorkItem[], sink: (rs: FileResult[]) => void): Promise<void> {
-    const results: FileResult[] = [];
+    const done = new Set<string>();
     const total = work.length;
     const progress = this.options.onProgress;
+    const accept = (rs: FileResult[]) => {
+      sink(rs);
+      for (const r of rs) done.add(r.path);
+      progress?.(done.size, total);
+    };
     const workers = this.options.workers ?? defaultWorkerCount();
     const local = this.options.source === undefined;
     if (workers > 0 && work.length >= 32) {
@@ -320,41 +346,23 @@ export class CodeGraph {
             backend: this.options.backend ?? "auto",
             maxFileBytes: this.maxFileBytes,
             count: workers,
+            // This thread extracts too while it has nothing to write.
+            inline: async (slice) => {
+              const out: FileResult[] = [];
+              for (const w of slice) out.push(await this.processOne(w));
+              return out;
+            },
           },
-          (rs) => {
-            sink(rs);
-            for (const r of rs) results.push({ ...r, extraction: undefined, body: undefined });
-            progress?.(results.length, total);
-          },
+          accept,
         );
         return;
       } catch (err) {
         // Workers unavailable (or one crashed): finish on this thread.
         this.log.warn({ err: errorMessage(err) }, "graph workers failed; parsing inline");
-        const done = new Set(results.map((r) => r.path));
         work = work.filter((w) => !done.has(w.path));
       }
     }
-    for (const w of work) {
-      let r: FileResult;
-      try {
-        r = await processBuffer(this.loader, w, await this.source.read(w.path), this.maxFileBytes);
-      } catch (err) {
-        r = {
-          path: w.path,
-          size: w.size,
-          mtimeMs: w.mtimeMs,
-          hash: "",
-          status: "unreadable",
-          language: null,
-          invalidUtf8: false,
-          error: errorMessage(err),
-        };
-      }
-      sink([r]);
-      results.push(r);
-      progress?.(results.length, total);
-    }
+    for (const w of work) accept([await this.processOne(w)]);
   }
 
   // ---------------------------------------------------------------- writing

@@ -30,19 +30,38 @@ function workerSpec(): { entry: string | URL; eval: boolean } {
   return { entry: new URL("./worker.js", import.meta.url), eval: false };
 }
 
+/**
+ * Worker threads besides the main thread: one per core but one, because the main thread extracts
+ * too whenever it has no results to write (so a 2-core machine runs one worker and the main
+ * thread, and a small repository does not wait for several workers to load their grammars).
+ */
 export function defaultWorkerCount(): number {
-  return Math.max(1, Math.min(8, availableParallelism()));
+  return Math.max(1, Math.min(8, availableParallelism() - 1));
 }
 
 export type WorkItem = ProcessInput & { content?: Uint8Array };
 
+export interface PoolOptions {
+  root: string;
+  backend: BackendKind | "auto";
+  maxFileBytes: number;
+  count: number;
+  /** Files per job sent to a worker (smaller near the end, so no thread idles on the tail). */
+  chunk?: number;
+  /** Extracts a few files on the calling thread; called while no worker result is waiting. */
+  inline?: (items: WorkItem[]) => Promise<FileResult[]>;
+}
+
+const INLINE_SLICE = 4;
+
 /**
- * Runs items through `count` workers; `onResults` is called on the main thread for each chunk.
- * Rejects when a worker cannot start (the caller falls back to parsing inline).
+ * Runs items through `count` workers (and `inline` on this thread when given); `onResults` is
+ * called on this thread for each chunk. Rejects when a worker cannot start or crashes (the
+ * caller then finishes what is left inline).
  */
 export async function runPool(
   items: WorkItem[],
-  opts: { root: string; backend: BackendKind | "auto"; maxFileBytes: number; count: number; chunk?: number },
+  opts: PoolOptions,
   onResults: (results: FileResult[]) => void,
 ): Promise<void> {
   if (!items.length) return;
@@ -51,64 +70,74 @@ export async function runPool(
   const n = Math.max(1, Math.min(opts.count, Math.ceil(items.length / chunk)));
   let next = 0;
   let jobId = 0;
+  let failed: unknown = null;
+  let inFlight = 0;
+  let wake: (() => void) | null = null;
+  const notify = () => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  const take = (size: number): WorkItem[] => {
+    // Near the end, small slices: the last files spread over every thread.
+    const left = items.length - next;
+    const k = Math.max(1, Math.min(size, Math.ceil(left / (2 * (n + 1)))));
+    const slice = items.slice(next, next + k);
+    next += slice.length;
+    return slice;
+  };
   const workers: Worker[] = [];
+  const send = (w: Worker) => {
+    if (failed || next >= items.length) return;
+    const slice = take(chunk);
+    const transfer = slice.flatMap((s) => (s.content ? [s.content.buffer as ArrayBuffer] : []));
+    inFlight++;
+    w.postMessage({ id: jobId++, items: slice } satisfies WorkerJob, transfer);
+  };
   try {
-    await new Promise<void>((resolve, reject) => {
-      let active = 0;
-      let failed = false;
-      const dispatch = (w: Worker): boolean => {
-        if (next >= items.length) return false;
-        const slice = items.slice(next, next + chunk);
-        next += slice.length;
-        const transfer = slice.flatMap((s) => (s.content ? [s.content.buffer as ArrayBuffer] : []));
-        w.postMessage({ id: jobId++, items: slice } satisfies WorkerJob, transfer);
-        return true;
-      };
-      for (let i = 0; i < n; i++) {
-        const w = new Worker(spec.entry, {
-          eval: spec.eval,
-          workerData: { root: opts.root, backend: opts.backend, maxFileBytes: opts.maxFileBytes },
+    for (let i = 0; i < n; i++) {
+      const w = new Worker(spec.entry, {
+        eval: spec.eval,
+        workerData: { root: opts.root, backend: opts.backend, maxFileBytes: opts.maxFileBytes },
+      });
+      workers.push(w);
+      w.on("message", (reply: WorkerReply) => {
+        if (failed) return;
+        inFlight--;
+        // Keep the worker busy before this thread spends time writing the results.
+        send(w);
+        try {
+          onResults(reply.results);
+        } catch (err) {
+          failed = err;
+        }
+        notify();
+      });
+      w.on("error", (err) => {
+        failed ??= err;
+        notify();
+      });
+      w.on("exit", (code) => {
+        if (code !== 0) failed ??= new Error(`graph worker exited with code ${code}`);
+        notify();
+      });
+      // Two jobs in flight per worker, so it never waits on this thread.
+      send(w);
+      send(w);
+    }
+    for (;;) {
+      if (failed) throw failed;
+      if (next >= items.length && inFlight === 0) break;
+      if (opts.inline && next < items.length) {
+        onResults(await opts.inline(take(INLINE_SLICE)));
+        // Let waiting worker results in (they are written in their message handlers).
+        await new Promise<void>((r) => setImmediate(r));
+      } else {
+        await new Promise<void>((r) => {
+          wake = r;
         });
-        workers.push(w);
-        active++;
-        let inFlight = 0;
-        const send = () => {
-          if (dispatch(w)) inFlight++;
-        };
-        w.on("message", (reply: WorkerReply) => {
-          if (failed) return;
-          inFlight--;
-          // Keep the worker busy before this thread spends time writing the results.
-          send();
-          try {
-            onResults(reply.results);
-          } catch (err) {
-            failed = true;
-            reject(err);
-            return;
-          }
-          if (inFlight === 0) {
-            active--;
-            if (active === 0) resolve();
-          }
-        });
-        w.on("error", (err) => {
-          failed = true;
-          reject(err);
-        });
-        w.on("exit", (code) => {
-          if (code !== 0 && !failed) {
-            failed = true;
-            reject(new Error(`graph worker exited with code ${code}`));
-          }
-        });
-        // Two jobs in flight per worker, so it never waits on this thread.
-        send();
-        send();
-        if (inFlight === 0) active--;
       }
-      if (active === 0) resolve();
-    });
+    }
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }

@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import { extractFile } from "../../src/graph/extract.js";
 import { languageForPath, supportedLanguages } from "../../src/graph/index.js";
 import { LanguageLoader } from "../../src/graph/parser.js";
-import { FIXTURES } from "./fixtures.js";
+import { runPool } from "../../src/graph/pool.js";
+import { processBuffer } from "../../src/graph/process.js";
+import { FIXTURES, writeRepo } from "./fixtures.js";
 
 const native = new LanguageLoader("native");
 const wasm = new LanguageLoader("wasm");
@@ -140,5 +142,45 @@ describe("extraction", () => {
     const ex = extractFile(lang, "def ok():\n    return 1\n\ndef broken(:\n    pass\n");
     expect(ex.errorCount).toBeGreaterThan(0);
     expect(ex.symbols.map((s) => s.name)).toContain("ok");
+  });
+});
+
+describe("worker pool with the main thread helping", () => {
+  it("every file is extracted exactly once, by the worker or inline", async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 120; i++) files[`m${i}.py`] = `def f${i}(x):\n    return g${i}(x)\n`;
+    const root = writeRepo(files);
+    const loader = new LanguageLoader("native");
+    const inline: string[] = [];
+    const seen: string[] = [];
+    await runPool(
+      Object.keys(files).map((p) => ({ path: p, size: files[p]!.length, mtimeMs: 0 })),
+      {
+        root,
+        backend: "native",
+        maxFileBytes: 1 << 20,
+        count: 1,
+        chunk: 8,
+        inline: async (items) => {
+          const out = [];
+          for (const w of items) {
+            inline.push(w.path);
+            out.push(await processBuffer(loader, w, Buffer.from(files[w.path]!), 1 << 20));
+          }
+          return out;
+        },
+      },
+      (rs) => {
+        for (const r of rs) seen.push(`${r.path}:${r.extraction!.symbols.map((s) => s.name).join(",")}`);
+      },
+    );
+    expect(seen.sort()).toEqual(
+      Object.keys(files)
+        .map((p) => `${p}:f${p.slice(1, -3)}`)
+        .sort(),
+    );
+    // The worker got its first two jobs before this thread started helping.
+    expect(inline.length).toBeGreaterThan(0);
+    expect(inline.length).toBeLessThanOrEqual(120 - 16);
   });
 });
