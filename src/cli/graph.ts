@@ -74,7 +74,10 @@ function withCommon(cmd: Command): Command {
     .option("--json", "machine-readable output", false)
     .option("--db <path>", "database file (default: in the cache directory)")
     .option("--cache-dir <dir>", "cache directory for graph databases")
-    .option("--workers <n>", "parser worker threads (0 = none)")
+    .option(
+      "--workers <n>",
+      "parser worker threads besides the main thread, which extracts too (default: cores - 1; 0 = main thread only)",
+    )
     .option("--no-update", "query the index as it is, without re-indexing changed files");
 }
 
