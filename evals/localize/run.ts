@@ -6,10 +6,16 @@
  * baseline (FTS5 bm25 over file contents with the issue's words, no other signal).
  *
  *   npx tsx evals/localize/run.ts --tasks /work/shared/datasets/swe-bench-lite-test.json \
- *     --mirrors /work/.mirror [--repos psf/requests,pallets/flask] [--max-per-repo N] [--out FILE]
+ *     --mirrors /work/.mirror [--repos psf/requests,pallets/flask] [--skip-per-repo N] \
+ *     [--max-per-repo N] [--snapshots DIR] [--out FILE]
+ *
+ * Tasks are taken per repository in `created_at` order: `--skip-per-repo N` drops the first N
+ * (held-out sets beyond a tuning set), `--max-per-repo N` keeps the next N. `--snapshots DIR`
+ * keeps a copy of each task's database (`DIR/<instance_id>.db`) and reuses it on later runs
+ * instead of checking out and re-indexing: ranking changes can then be measured in seconds.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { type CodeGraph, localize, openCodeGraph, parseUnifiedDiff } from "../../src/graph/index.js";
@@ -64,8 +70,9 @@ const STOP = new Set(
 );
 
 function bm25Baseline(g: CodeGraph, text: string, k: number): string[] {
+  // Words as FTS5's tokenizer sees them (it splits snake_case at the underscore).
   const words = [
-    ...new Set((text.toLowerCase().match(/[a-z0-9_]+/g) ?? []).filter((w) => w.length > 1 && !STOP.has(w))),
+    ...new Set((text.toLowerCase().match(/[a-z0-9]+/g) ?? []).filter((w) => w.length > 1 && !STOP.has(w))),
   ];
   return g.searchFiles(words, k).map((r) => r.path);
 }
@@ -77,6 +84,11 @@ async function main(): Promise<void> {
   const out = arg("out", join(work, "localize.jsonl"))!;
   const only = arg("repos")?.split(",");
   const maxPerRepo = Number(arg("max-per-repo", "100000"));
+  const skipPerRepo = Number(arg("skip-per-repo", "0"));
+  const snapshots = arg("snapshots");
+  if (!Number.isInteger(maxPerRepo) || maxPerRepo < 0) throw new Error("--max-per-repo: expected a count");
+  if (!Number.isInteger(skipPerRepo) || skipPerRepo < 0) throw new Error("--skip-per-repo: expected a count");
+  if (snapshots) mkdirSync(snapshots, { recursive: true });
   const raw = JSON.parse(readFileSync(tasksPath, "utf8")) as unknown[];
   const tasks = raw.map((t, i) => {
     const r = Task.safeParse(t);
@@ -108,23 +120,38 @@ async function main(): Promise<void> {
     }
     const wt = join(work, repo.replace("/", "__"));
     if (!existsSync(wt)) execFileSync("git", ["clone", "-q", "--shared", "--no-checkout", mirror, wt]);
-    const g = await openCodeGraph(wt, { cacheDir: join(work, "cache") });
+    // The repository's live graph is opened only when some task has no snapshot yet.
+    let live: CodeGraph | null = null;
     const sorted = [...list]
       .sort((a, b) => (a.created_at ?? "").localeCompare(b.created_at ?? ""))
-      .slice(0, maxPerRepo);
+      .slice(skipPerRepo, skipPerRepo + maxPerRepo);
     let rn = 0;
     let r5 = 0;
     for (const t of sorted) {
-      try {
-        git(wt, "checkout", "-q", "-f", t.base_commit);
-        git(wt, "clean", "-fdq");
-      } catch {
-        skipped.push(`${t.instance_id} (base commit missing in mirror)`);
-        continue;
+      const snap = snapshots ? join(snapshots, `${t.instance_id}.db`) : null;
+      let g: CodeGraph;
+      let note: string;
+      if (snap && existsSync(snap)) {
+        g = await openCodeGraph(wt, { dbPath: snap });
+        note = "snapshot";
+      } else {
+        try {
+          git(wt, "checkout", "-q", "-f", t.base_commit);
+          git(wt, "clean", "-fdq");
+        } catch {
+          skipped.push(`${t.instance_id} (base commit missing in mirror)`);
+          continue;
+        }
+        live ??= await openCodeGraph(wt, { cacheDir: join(work, "cache") });
+        const t0 = performance.now();
+        const stats = await live.build();
+        note = `build ${Math.round(performance.now() - t0)}ms (${stats.parsed} parsed)`;
+        if (snap) {
+          rmSync(snap, { force: true });
+          live.db.prepare("VACUUM INTO ?").run(snap);
+        }
+        g = live;
       }
-      const t0 = performance.now();
-      const stats = await g.build();
-      const tb = performance.now() - t0;
       const loc = localize(g, t.problem_statement, { top: 10, topSymbols: 10 });
       const gold = [...new Set(parseUnifiedDiff(t.patch).map((c) => c.path))];
       const goldFns = goldFunctions(g, t.patch);
@@ -153,12 +180,13 @@ async function main(): Promise<void> {
           bm25_files: base,
         }),
       );
+      if (g !== live) g.close();
       process.stderr.write(
-        `${t.instance_id}: build ${Math.round(tb)}ms (${stats.parsed} parsed) hit@5=${gold.every((p) => found.slice(0, 5).includes(p))} gold=${gold.join(",")} top=${found.slice(0, 3).join(",")}\n`,
+        `${t.instance_id}: ${note} hit@5=${gold.every((p) => found.slice(0, 5).includes(p))} gold=${gold.join(",")} top=${found.slice(0, 3).join(",")}\n`,
       );
       writeFileSync(out, `${rows.join("\n")}\n`);
     }
-    g.close();
+    live?.close();
     perRepo.push(`${repo}: ${r5}/${rn} file Acc@5`);
   }
   const pct = (x: number, n: number) => (n ? `${((100 * x) / n).toFixed(1)}%` : "n/a");
