@@ -125,6 +125,8 @@ export function openStore(path: string): { db: DB; rebuilt: boolean } {
   }
   db.pragma("cache_size = -65536");
   db.pragma("temp_store = MEMORY");
+  // A cold build writes the whole index through the WAL; give that space back after checkpoints.
+  db.pragma("journal_size_limit = 8388608");
   return { db, rebuilt };
 }
 
