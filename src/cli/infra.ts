@@ -1,7 +1,9 @@
 /** `fixpoint sandbox gc` and `fixpoint env build`: the Docker side, for users and CI. */
 import type { Command } from "commander";
 import { createLogger } from "../log/index.js";
-import { buildEnvironmentImage, gcSandboxes } from "../sandbox/index.js";
+
+// dockerode loads when a command runs, not for every fixpoint command.
+const sandboxModule = () => import("../sandbox/index.js");
 
 export function registerInfraCommands(program: Command): void {
   const sandbox = program.command("sandbox").description("manage sandboxes");
@@ -12,6 +14,7 @@ export function registerInfraCommands(program: Command): void {
     .option("--run <id>", "only the containers of this run id")
     .option("--json", "print JSON")
     .action(async (opts: { json?: boolean; all?: boolean; run?: string }) => {
+      const { gcSandboxes } = await sandboxModule();
       const removed = await gcSandboxes({ all: Boolean(opts.all), ...(opts.run ? { run: opts.run } : {}) });
       if (opts.json) console.log(JSON.stringify({ removed }));
       else console.log(`removed ${removed} leftover sandbox container${removed === 1 ? "" : "s"}`);
@@ -27,6 +30,7 @@ export function registerInfraCommands(program: Command): void {
     .action(async (opts: { repo: string; baseImage?: string; json?: boolean }) => {
       const log = createLogger({ pretty: Boolean(process.stderr.isTTY) && !opts.json, level: "info" });
       const t0 = performance.now();
+      const { buildEnvironmentImage } = await sandboxModule();
       const built = await buildEnvironmentImage({
         repoPath: opts.repo,
         ...(opts.baseImage ? { baseImage: opts.baseImage } : {}),

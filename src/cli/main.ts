@@ -8,10 +8,10 @@ import { errorMessage, FixpointError } from "../common/index.js";
 import { redactSecrets } from "../log/index.js";
 import { registerGraphCommands } from "./graph.js";
 import { registerInfraCommands } from "./infra.js";
-import { runReplay } from "./replay.js";
-import { renderTrajectory } from "./show.js";
-import { runDemo, runSolve } from "./solve.js";
-import { registerSuiteCommands } from "./suite.js";
+import { registerSuiteCommands } from "./suite-commands.js";
+
+// Command implementations are imported when their command runs: the model SDKs, dockerode and
+// Octokit take about a second to load, which `fixpoint graph find` should not pay.
 
 const VERSION = "0.1.0";
 
@@ -85,6 +85,7 @@ export function buildProgram(): Command {
       )
       .option("--clone-dir <dir>", "GitHub issues without --repo: where to clone (default in the cache)"),
   ).action(async (opts) => {
+    const { runSolve } = await import("./solve.js");
     process.exitCode = await runSolve(opts);
   });
 
@@ -96,6 +97,7 @@ export function buildProgram(): Command {
       )
       .option("--fixture <name>", "which bundled fixture (default js-duration)"),
   ).action(async (opts) => {
+    const { runDemo } = await import("./solve.js");
     process.exitCode = await runDemo(opts);
   });
 
@@ -105,6 +107,7 @@ export function buildProgram(): Command {
       .description("re-run a saved trajectory without a model and check it reproduces the same patch")
       .argument("<trajectory>", "trajectory.json of a run"),
   ).action(async (path: string, opts) => {
+    const { runReplay } = await import("./replay.js");
     process.exitCode = await runReplay(path, opts);
   });
 
@@ -113,7 +116,8 @@ export function buildProgram(): Command {
     .description("print a readable summary of a run")
     .argument("<trajectory>", "trajectory.json of a run")
     .option("--full", "include every observation in full")
-    .action((path: string, opts: { full?: boolean }) => {
+    .action(async (path: string, opts: { full?: boolean }) => {
+      const { renderTrajectory } = await import("./show.js");
       console.log(renderTrajectory(path, opts));
     });
 

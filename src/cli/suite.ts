@@ -9,7 +9,6 @@
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import cliProgress from "cli-progress";
-import { type Command, Option } from "commander";
 import { z } from "zod";
 import { describeZodError, parseDuration, UsageError, writeFileAtomic } from "../common/index.js";
 import { createLogger, registerEnvSecrets } from "../log/index.js";
@@ -311,73 +310,4 @@ export async function runEvalCommand(
   if (loaded.errors.length || preds.errors.length || result.reports.some((r) => r.reason === "bad_task"))
     return 2;
   return 0;
-}
-
-export function registerSuiteCommands(program: Command): void {
-  const suite = program.command("suite").description("run and grade SWE-bench-style task suites");
-  suite
-    .command("run")
-    .description("run the agent on every task of a task file (SWE-bench JSON/JSONL), resumably")
-    .argument(
-      "<tasks>",
-      "task file: SWE-bench, Multi-SWE-bench or SWE-PolyBench records (JSON list or JSONL)",
-    )
-    .option("--model <spec>", "model spec; {script}, {instance_id}, {task_dir} are filled per task")
-    .option("--out <dir>", "output folder: predictions.jsonl and one folder per task")
-    .option("--workers <n>", "tasks run in parallel (default 1)")
-    .option("--instances <ids|regex>", "only these instance ids (comma-separated) or those matching a regex")
-    .option("--redo", "run tasks again even when they already have a final status")
-    .option("--max-cost-total <usd>", "stop starting new tasks once the suite has cost this much")
-    .option(
-      "--mirror <dir>",
-      "local mirrors of the repositories (OWNER+NAME/repo, OWNER/NAME or OWNER__NAME)",
-    )
-    .addOption(
-      new Option("--sandbox <kind>", "where tasks run (default auto)").choices(["auto", "docker", "local"]),
-    )
-    .option("--max-steps <n>", "per task: stop after this many model calls (default 50)")
-    .option("--max-cost <usd>", "per task: stop when the task has cost this much (default 3)")
-    .option("--max-time <duration>", "per task: wall time (default 30m)")
-    .option("--command-timeout <duration>", "per command in the sandbox (default 120s)")
-    .option("--cache-dir <dir>", "bare clones of repositories (default ~/.cache/fixpoint/repos)")
-    .option(
-      "--image-template <name>",
-      `per-task image name template, or none (default ${SWEBENCH_IMAGE_TEMPLATE})`,
-    )
-    .option("--base-image <image>", "base image for environment builds (default FIXPOINT_BASE_IMAGE)")
-    .option("--recipes <dir>", "recipes folder (default environments/recipes)")
-    .option("--model-name <name>", "model_name_or_path written to predictions (default the --model spec)")
-    .option("--no-test-gate", "accept a submit without running the tests")
-    .option("--with-hints", "show the tasks' hints_text to the agent (SWE-bench's standard setting does not)")
-    .option("--prompts <dir>", "folder of prompt templates")
-    .option("--json", "print one JSON summary")
-    .action(async (tasks: string, opts: Record<string, unknown>) => {
-      process.exitCode = await runSuiteCommand(tasks, opts);
-    });
-  suite
-    .command("eval")
-    .description("grade predictions: apply each patch in a fresh container, run the task's tests")
-    .argument("<predictions>", "predictions.jsonl (instance_id, model_name_or_path, model_patch)")
-    .option("--tasks <file>", "the task file the predictions answer")
-    .option("--out <dir>", "output folder: summary.json, report.html, one folder per task")
-    .option("--workers <n>", "tasks graded in parallel (default 1)")
-    .option("--instances <ids|regex>", "only these instance ids or those matching a regex")
-    .option("--mirror <dir>", "local mirrors of the repositories")
-    .addOption(
-      new Option("--sandbox <kind>", "where tests run (default auto)").choices(["auto", "docker", "local"]),
-    )
-    .option("--timeout <duration>", "time limit of one task's test run (default 30m)")
-    .option("--cache-dir <dir>", "bare clones of repositories (default ~/.cache/fixpoint/repos)")
-    .option("--image-template <name>", "per-task image name template, or none")
-    .option("--base-image <image>", "base image for environment builds (default FIXPOINT_BASE_IMAGE)")
-    .option("--recipes <dir>", "recipes folder (default environments/recipes)")
-    .option("--grade-empty", "run the tests for empty patches too (a harness check: they must not pass)")
-    .option(
-      "--runs <dir>",
-      "folder of the suite run (for cost/steps/time charts; default the predictions' folder)",
-    )
-    .option("--json", "print the summary as JSON")
-    .action(async (predictions: string, opts: Record<string, unknown>) => {
-      process.exitCode = await runEvalCommand(predictions, opts);
-    });
 }
