@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { extractFile } from "../../src/graph/extract.js";
-import { languageForPath, supportedLanguages } from "../../src/graph/index.js";
+import { languageForPath, openCodeGraph, supportedLanguages } from "../../src/graph/index.js";
 import { LanguageLoader } from "../../src/graph/parser.js";
 import { runPool } from "../../src/graph/pool.js";
 import { processBuffer } from "../../src/graph/process.js";
-import { FIXTURES, writeRepo } from "./fixtures.js";
+import { FIXTURES, tempCache, writeRepo } from "./fixtures.js";
 
 const native = new LanguageLoader("native");
 const wasm = new LanguageLoader("wasm");
@@ -182,5 +182,38 @@ describe("worker pool with the main thread helping", () => {
     // The worker got its first two jobs before this thread started helping.
     expect(inline.length).toBeGreaterThan(0);
     expect(inline.length).toBeLessThanOrEqual(120 - 16);
+  });
+});
+
+describe("a whole build on each backend", () => {
+  it("WASM (the fallback) and native builds through the worker pool store the same graph", async () => {
+    const files: Record<string, string> = { ...FIXTURES };
+    for (let i = 0; i < 40; i++)
+      files[`gen/m${i}.py`] =
+        `from pkg.util import clamp\n\ndef f${i}(x):\n    return clamp(x) + f${(i + 1) % 40}(x)\n`;
+    const root = writeRepo(files);
+    const dump = async (backend: "native" | "wasm") => {
+      const g = await openCodeGraph(root, { cacheDir: tempCache(), backend, workers: 1 });
+      try {
+        const stats = await g.build();
+        expect(stats.parsed).toBeGreaterThan(40);
+        const symbols = g.db
+          .prepare(
+            "SELECT f.path, s.qualified_name, s.kind, s.line FROM symbols s JOIN files f ON f.id = s.file_id ORDER BY 1, 4, 2",
+          )
+          .all();
+        const edges = g.db
+          .prepare(
+            "SELECT e.kind, f.path, e.line, e.dst_name, t.path AS dst FROM edges e JOIN files f ON f.id = e.src_file LEFT JOIN files t ON t.id = e.dst_file ORDER BY 1, 2, 3, 4, 5",
+          )
+          .all();
+        return { symbols, edges };
+      } finally {
+        g.close();
+      }
+    };
+    const native = await dump("native");
+    expect(native.edges.length).toBeGreaterThan(100);
+    expect(await dump("wasm")).toEqual(native);
   });
 });
