@@ -176,9 +176,10 @@ function stripCommentMarkers(text: string): string {
 function docOf(node: SyntaxNode, language: LanguageId): string {
   if (language === "python") {
     const body = node.childForFieldName("body");
-    const first = body?.namedChildren[0];
+    // firstNamedChild, not namedChildren[0]: the latter makes a node for every statement.
+    const first = body?.firstNamedChild;
     if (first?.type === "expression_statement") {
-      const s = first.namedChildren[0];
+      const s = first.firstNamedChild;
       if (s?.type === "string") {
         return collapse(s.text.replace(/^[rbuRBU]*("""|'''|"|')/, "").replace(/("""|'''|"|')$/, ""), 600);
       }

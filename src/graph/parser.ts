@@ -22,6 +22,7 @@ export interface SyntaxNode {
   parent: SyntaxNode | null;
   childCount: number;
   namedChildren: SyntaxNode[];
+  firstNamedChild: SyntaxNode | null;
   children: SyntaxNode[];
   previousNamedSibling: SyntaxNode | null;
   previousSibling: SyntaxNode | null;
