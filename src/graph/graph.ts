@@ -1,7 +1,8 @@
 /**
  * CodeGraph: builds and incrementally updates the SQLite index of one repository, and answers
  * the structural queries (find, definition, references, callers, callees, outline, neighbours).
- * Workers parse and extract; this thread writes, in one transaction per build or update.
+ * Worker threads parse and extract, and so does this thread whenever it has no results to write;
+ * this thread writes, in one transaction per build or update.
  */
 import { readFileSync, statSync } from "node:fs";
 import { posix } from "node:path";
