@@ -4,7 +4,7 @@
  * their files, subclasses, and overriders of changed methods — flagged where a signature changed.
  */
 import { execFileSync } from "node:child_process";
-import type { CodeGraph } from "./graph.js";
+import type { CodeGraph, OutlineEntry } from "./graph.js";
 
 export interface FileChange {
   path: string;
@@ -103,16 +103,7 @@ export function computeImpact(graph: CodeGraph, diff: string, limit = 300): Impa
   const changed: Array<ChangedSymbol & { id: number; parentId: number | null }> = [];
   for (const c of changes) {
     if (c.deleted) continue;
-    const syms = symbolsIn.all(c.path) as Array<{
-      id: number;
-      name: string;
-      qualifiedName: string;
-      kind: string;
-      line: number;
-      endLine: number;
-      signature: string;
-      parentId: number | null;
-    }>;
+    const syms = symbolsIn.all(c.path) as Array<Omit<OutlineEntry, "depth"> & { parentId: number | null }>;
     // Deletions show up in the new file as a point between lines: count the line after.
     const touched = new Set([...c.addedLines, ...c.removedLines.map(() => -1)].filter((l) => l > 0));
     const removedAnchors = removedAnchorsInNew(c);

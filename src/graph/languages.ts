@@ -162,10 +162,17 @@ export function languageForPath(path: string): LanguageId | null {
 const QUERY_DIR = join(dirname(fileURLToPath(import.meta.url)), "queries");
 const queryCache = new Map<LanguageId, string>();
 
+/** Our query files read before a language's own one (patterns shared by its grammar family). */
+const SHARED_QUERIES: Partial<Record<LanguageId, string[]>> = {
+  javascript: ["ecmascript"],
+  typescript: ["ecmascript"],
+  tsx: ["ecmascript"],
+};
+
 /**
  * The query source for a language: the grammars' tags.scm (without the `#strip!`/`#*-adjacent!`
  * directives, which the native binding rejects and which we do not need — docstrings are found
- * by walking siblings) followed by our own query file.
+ * by walking siblings) followed by our own query files (shared ones first).
  */
 export function querySource(id: LanguageId): string {
   const cached = queryCache.get(id);
@@ -179,6 +186,8 @@ export function querySource(id: LanguageId): string {
         .replace(/\(#is-not\?\s+local\)/g, ""),
     );
   }
+  for (const shared of SHARED_QUERIES[id] ?? [])
+    parts.push(readFileSync(join(QUERY_DIR, `${shared}.scm`), "utf8"));
   parts.push(readFileSync(join(QUERY_DIR, `${id === "tsx" ? "typescript" : id}.scm`), "utf8"));
   const src = parts.join("\n");
   queryCache.set(id, src);

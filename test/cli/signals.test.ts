@@ -15,27 +15,21 @@ async function waitFor<T>(probe: () => T | undefined, timeoutMs = 30_000): Promi
   }
 }
 
+/** `fixpoint solve` with a scripted model whose first command marks STARTED then sleeps. */
+function startSleepingSolve(dir: string, out: string, sandbox: "local" | "docker", env?: NodeJS.ProcessEnv) {
+  const script = writeScript(
+    `turns:\n  - tool_calls:\n      - name: bash\n        input: { command: "echo started > STARTED && sleep 60" }\n`,
+  );
+  const args = ["solve", "--repo", dir, "--issue", "anything", "--model", `scripted:${script}`];
+  return startCli([...args, "--sandbox", sandbox, "--out", out], env ? { env } : undefined);
+}
+
 describe.each(["SIGINT", "SIGTERM"] as const)("%s mid-run", (signal) => {
   it("saves the trajectory, removes the sandbox and exits 130", async () => {
     const { dir } = await fixtureRepo("py-median");
     const untouched = repoState(dir);
     const out = tempDir("out");
-    const script = writeScript(
-      `turns:\n  - tool_calls:\n      - name: bash\n        input: { command: "echo started > STARTED && sleep 60" }\n`,
-    );
-    const cli = startCli([
-      "solve",
-      "--repo",
-      dir,
-      "--issue",
-      "anything",
-      "--model",
-      `scripted:${script}`,
-      "--sandbox",
-      "local",
-      "--out",
-      out,
-    ]);
+    const cli = startSleepingSolve(dir, out, "local");
     // Wait until the command is running inside the sandbox.
     const root = await waitFor(() => {
       const runs = existsSync(out) ? readdirSync(out) : [];
@@ -76,25 +70,10 @@ describe("SIGINT mid-run with --sandbox docker", async () => {
       const { dir } = await fixtureRepo("py-median");
       const untouched = repoState(dir);
       const out = tempDir("out");
-      const script = writeScript(
-        `turns:\n  - tool_calls:\n      - name: bash\n        input: { command: "echo started > STARTED && sleep 60" }\n`,
-      );
-      const cli = startCli(
-        [
-          "solve",
-          "--repo",
-          dir,
-          "--issue",
-          "anything",
-          "--model",
-          `scripted:${script}`,
-          "--sandbox",
-          "docker",
-          "--out",
-          out,
-        ],
-        { env: { ...process.env, FIXPOINT_BASE_IMAGE: process.env.FIXPOINT_BASE_IMAGE } },
-      );
+      const cli = startSleepingSolve(dir, out, "docker", {
+        ...process.env,
+        FIXPOINT_BASE_IMAGE: process.env.FIXPOINT_BASE_IMAGE,
+      });
       const runId = await waitFor(() => (existsSync(out) ? readdirSync(out)[0] : undefined), 120_000);
       // Wait until the command is running inside the container.
       await waitFor(() => {

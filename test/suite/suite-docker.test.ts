@@ -51,23 +51,24 @@ describe.skipIf(!dockerUp)(`suites in Docker${skipReason ? ` (${skipReason})` : 
   beforeAll(async () => {
     suite = await makeFixtureSuite(tempDir("dsuite"));
   });
+  /** Every suite command here: the fixture mirror, Docker, two workers, no per-task images. */
+  const dockerFlags = () => [
+    "--mirror",
+    suite.mirror,
+    "--sandbox",
+    "docker",
+    "--workers",
+    "2",
+    "--image-template",
+    "none",
+  ];
 
   it("fixture suite: scripted run then eval — gold 100%, empty 0%, the agent's patches resolved", {
     timeout: 900_000,
   }, async () => {
     expect(suite.ids.length).toBeGreaterThanOrEqual(6);
     const runs = tempDir("druns");
-    const common = [
-      "--mirror",
-      suite.mirror,
-      "--sandbox",
-      "docker",
-      "--workers",
-      "2",
-      "--image-template",
-      "none",
-      "--json",
-    ];
+    const common = [...dockerFlags(), "--json"];
     const run = await cli([
       "suite",
       "run",
@@ -122,22 +123,7 @@ describe.skipIf(!dockerUp)(`suites in Docker${skipReason ? ` (${skipReason})` : 
       ].join("\n"),
     );
     const out = tempDir("dsigint");
-    const args = [
-      "suite",
-      "run",
-      suite.tasksPath,
-      "--mirror",
-      suite.mirror,
-      "--sandbox",
-      "docker",
-      "--workers",
-      "2",
-      "--image-template",
-      "none",
-      "--out",
-      out,
-      "--no-test-gate",
-    ];
+    const args = ["suite", "run", suite.tasksPath, ...dockerFlags(), "--out", out, "--no-test-gate"];
     const child = spawn(process.execPath, [BIN, ...args, "--model", `scripted:${slow}`], { env: env() });
     let stderr = "";
     child.stderr.on("data", (d) => {

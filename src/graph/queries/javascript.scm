@@ -1,12 +1,5 @@
-; fixpoint extras for JavaScript: imports, inheritance, module-level constants.
-
-(import_statement source: (string (string_fragment) @import.module)) @import.statement
-(import_statement (import_clause (named_imports (import_specifier name: (_) @import.name))) source: (string (string_fragment) @import.module)) @import.statement
-(import_statement (import_clause (identifier) @import.name) source: (string (string_fragment) @import.module)) @import.statement
-(export_statement source: (string (string_fragment) @import.module)) @import.statement
-((call_expression function: (identifier) @_req arguments: (arguments (string (string_fragment) @import.module))) @import.statement
-  (#eq? @_req "require"))
-(call_expression function: (import) arguments: (arguments (string (string_fragment) @import.module))) @import.statement
+; fixpoint extras for JavaScript (imports are in ecmascript.scm): inheritance, module-level
+; constants.
 
 (class_declaration name: (_) @inherit.class (class_heritage (identifier) @inherit.base))
 (class_declaration name: (_) @inherit.class (class_heritage (member_expression property: (property_identifier) @inherit.base)))
