@@ -49,6 +49,53 @@ function mirrorFor(dir: string, repo: string): string | null {
 const git = (cwd: string, ...args: string[]) =>
   execFileSync("git", args, { cwd, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 28 }).toString();
 
+/**
+ * Check out `commit` in the work tree. Mirrors may leave out their largest blobs (data files);
+ * when the plain checkout fails on those, the missing paths are left out through a sparse
+ * checkout so the code of the commit is still there. Returns how many paths were left out.
+ */
+function checkoutBase(wt: string, commit: string): number {
+  try {
+    git(wt, "sparse-checkout", "disable");
+  } catch {
+    // never enabled
+  }
+  try {
+    git(wt, "checkout", "-q", "-f", commit);
+    git(wt, "clean", "-fdq");
+    return 0;
+  } catch (err) {
+    try {
+      git(wt, "cat-file", "-e", `${commit}^{commit}`);
+    } catch {
+      throw err;
+    }
+  }
+  const entries = git(wt, "ls-tree", "-r", "-z", commit)
+    .split("\0")
+    .filter(Boolean)
+    .map((l) => {
+      const [meta, path] = l.split("\t");
+      return { sha: meta!.split(" ")[2]!, path: path! };
+    });
+  const check = execFileSync("git", ["cat-file", "--batch-check"], {
+    cwd: wt,
+    input: entries.map((e) => e.sha).join("\n"),
+    maxBuffer: 1 << 28,
+  }).toString();
+  const missing = new Set(
+    check
+      .split("\n")
+      .filter((l) => l.endsWith(" missing"))
+      .map((l) => l.split(" ")[0]),
+  );
+  const leftOut = entries.filter((e) => missing.has(e.sha)).map((e) => e.path);
+  git(wt, "sparse-checkout", "set", "--no-cone", "/*", ...leftOut.map((p) => `!/${p}`));
+  git(wt, "checkout", "-q", "-f", commit);
+  git(wt, "clean", "-fdq");
+  return leftOut.length;
+}
+
 /** Gold functions: innermost function/method whose span contains a changed old-side line. */
 function goldFunctions(g: CodeGraph, patch: string): string[] {
   const out = new Set<string>();
@@ -136,8 +183,8 @@ async function main(): Promise<void> {
         note = "snapshot";
       } else {
         try {
-          git(wt, "checkout", "-q", "-f", t.base_commit);
-          git(wt, "clean", "-fdq");
+          const leftOut = checkoutBase(wt, t.base_commit);
+          if (leftOut) process.stderr.write(`${t.instance_id}: ${leftOut} blobs absent from the mirror left out\n`);
         } catch {
           skipped.push(`${t.instance_id} (base commit missing in mirror)`);
           continue;

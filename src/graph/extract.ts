@@ -514,19 +514,15 @@ export function extractTree(lang: LoadedLanguage, root: SyntaxNode, source: stri
     }
     while (stack.length && stack[stack.length - 1]!.end <= pos) stack.pop();
     const from = stack.length ? stack[stack.length - 1]!.i : -1;
-    // Calls are kept per site; plain references once per enclosing symbol (bounded edge count).
-    const key = r.kind === "call" ? `c:${from}:${name}:${line}` : `r:${from}:${name}`;
+    // One call edge per (enclosing symbol, name, receiver) at its first line: a function that
+    // calls `foo` ten times is one caller of `foo` (per-site rows were half the database). Plain
+    // references once per (enclosing symbol, name), and none beside a call of that name.
+    const qualifier = afterSeparator(source, r.start) ? qualifierBefore(source, r.start) : "";
+    const key = r.kind === "call" ? `c:${from}:${name}:${qualifier}` : `r:${from}:${name}`;
     if (seen.has(key) || (r.kind === "reference" && seen.has(`c:${from}:${name}`))) continue;
     seen.add(key);
     if (r.kind === "call") seen.add(`c:${from}:${name}`);
-    refs.push({
-      name,
-      kind: r.kind,
-      line,
-      col: r.col,
-      from,
-      qualifier: afterSeparator(source, r.start) ? qualifierBefore(source, r.start) : "",
-    });
+    refs.push({ name, kind: r.kind, line, col: r.col, from, qualifier });
   }
 
   const inherits: ExtractedInherit[] = [];

@@ -411,9 +411,7 @@ export class CodeGraph {
       deleteSymbols: db.prepare("DELETE FROM symbols WHERE file_id = ?"),
       deleteSymbolFts: db.prepare("DELETE FROM symbols_fts WHERE rowid = ?"),
       deleteEdgesFrom: db.prepare("DELETE FROM edges WHERE src_file = ?"),
-      unlinkEdgesTo: db.prepare(
-        "UPDATE edges SET dst_symbol = NULL, dst_file = NULL WHERE dst_file = ? AND kind != 'imports'",
-      ),
+      unlinkEdgesTo: db.prepare("UPDATE edges SET dst_symbol = NULL, dst_file = NULL WHERE dst_symbol = ?"),
       unlinkImportsTo: db.prepare("UPDATE edges SET dst_file = NULL WHERE dst_file = ? AND kind = 'imports'"),
       deleteFileFts: db.prepare("DELETE FROM files_fts WHERE rowid = ?"),
       deleteFile: db.prepare("DELETE FROM files WHERE id = ?"),
@@ -436,10 +434,11 @@ export class CodeGraph {
       for (const s of st.symbolsOfFile.all(id) as Array<{ id: number; name: string }>) {
         affectedNames.add(s.name);
         st.deleteSymbolFts.run(s.id);
+        // Edges into the file (other than imports) always name one of its symbols.
+        st.unlinkEdgesTo.run(s.id);
       }
       st.deleteSymbols.run(id);
       st.deleteEdgesFrom.run(id);
-      st.unlinkEdgesTo.run(id);
       st.deleteFileFts.run(id);
     };
 
@@ -537,7 +536,7 @@ export class CodeGraph {
     const commit = (): BuildStats => {
       // Edges: resolved once every changed file's symbols are in place.
       const tE = performance.now();
-      const lk = this.sqlLookup();
+      const lk = this.sqlLookup(fresh ? parsed : undefined);
       for (const f of parsed) stats.edges += this.insertEdgesFor(lk, f, st.insertEdge);
       if (process.env["FIXPOINT_GRAPH_TIMING"])
         console.error(`edges ${Math.round(performance.now() - tE)}ms`);
@@ -557,8 +556,14 @@ export class CodeGraph {
     return { add, commit, rollback };
   }
 
-  /** Symbol/file lookups against the database, memoized for one write. */
-  private sqlLookup(): Lookup {
+  /**
+   * Symbol/file lookups against the database, memoized for one write. `everything`: the
+   * extractions of a fresh build, which hold every symbol there is — names are then looked up in
+   * memory (same order as the SQL: path, then line) instead of one query per distinct name.
+   */
+  private sqlLookup(
+    everything?: Array<{ fileId: number; path: string; ex: FileExtraction; symIds: number[] }>,
+  ): Lookup {
     const db = this.db;
     const byPath = db.prepare("SELECT id FROM files WHERE path = ?").pluck();
     const bySuffix = db.prepare(
@@ -574,6 +579,27 @@ export class CodeGraph {
     const esc = (s: string) => s.replace(/[\\%_]/g, "\\$&");
     const fileCache = new Map<string, number | undefined>();
     const nameCache = new Map<string, SymbolCandidate[]>();
+    if (everything) {
+      const files = [...everything].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      for (const f of files) {
+        fileCache.set(f.path, f.fileId);
+        const order = f.ex.symbols
+          .map((_, i) => i)
+          .sort((a, b) => f.ex.symbols[a]!.line - f.ex.symbols[b]!.line);
+        for (const i of order) {
+          const s = f.ex.symbols[i]!;
+          const c: SymbolCandidate = {
+            id: f.symIds[i]!,
+            fileId: f.fileId,
+            kind: s.kind,
+            parentId: s.parent >= 0 ? f.symIds[s.parent]! : null,
+          };
+          const list = nameCache.get(s.name);
+          if (!list) nameCache.set(s.name, [c]);
+          else if (list.length < 5000) list.push(c);
+        }
+      }
+    }
     let goModule = getMeta(db, "go_module");
     if (goModule === undefined) {
       goModule = "";
@@ -605,6 +631,7 @@ export class CodeGraph {
         ),
       symbolsByName(name) {
         let c = nameCache.get(name);
+        if (!c && everything) return [];
         if (!c) {
           c = byName.all(name) as SymbolCandidate[];
           nameCache.set(name, c);
@@ -714,7 +741,7 @@ export class CodeGraph {
   private reresolveDangling(lk: Lookup, names: Set<string>, changed: Set<number>): void {
     if (!names.size) return;
     const sel = this.db.prepare(
-      "SELECT e.id, e.kind, e.src_file AS srcFile, e.src_symbol AS srcSymbol, e.dst_name AS name, e.qualifier FROM edges e WHERE e.dst_name = ? AND e.kind IN ('calls','references','inherits') AND e.dst_symbol IS NULL",
+      "SELECT e.id, e.kind, e.src_file AS srcFile, e.src_symbol AS srcSymbol, e.dst_name AS name, e.qualifier FROM edges e WHERE e.dst_name = ? AND e.dst_symbol IS NULL AND e.kind IN ('calls','references','inherits')",
     );
     const set = this.db.prepare("UPDATE edges SET dst_symbol = ?, dst_file = ? WHERE id = ?");
     const ctxCache = new Map<number, RefContext>();

@@ -52,6 +52,17 @@ describe("extraction", () => {
     expect(rx.refs.find((r) => r.name === "new")?.qualifier).toBe("std::vec::Vec");
   });
 
+  it("one call edge per caller, callee and receiver, at the first call", async () => {
+    const py = await native.load("python");
+    const ex = extractFile(
+      py,
+      "def f():\n    foo(1)\n    foo(2)\n    a.foo()\n    b.foo()\n    a.foo()\n\ndef g():\n    foo(3)\n",
+    );
+    const calls = ex.refs
+      .filter((r) => r.kind === "call" && r.name === "foo")
+      .map((r) => `${ex.symbols[r.from]?.name} ${r.qualifier || "-"} ${r.line}`);
+    expect(calls).toEqual(["f - 2", "f a 4", "f b 5", "g - 9"]);
+  });
   it("covers every supported language with a fixture", () => {
     const covered = new Set(Object.keys(FIXTURES).map(languageForPath).filter(Boolean));
     for (const l of supportedLanguages()) expect(covered, l).toContain(l);
