@@ -184,7 +184,8 @@ async function main(): Promise<void> {
       } else {
         try {
           const leftOut = checkoutBase(wt, t.base_commit);
-          if (leftOut) process.stderr.write(`${t.instance_id}: ${leftOut} blobs absent from the mirror left out\n`);
+          if (leftOut)
+            process.stderr.write(`${t.instance_id}: ${leftOut} blobs absent from the mirror left out\n`);
         } catch {
           skipped.push(`${t.instance_id} (base commit missing in mirror)`);
           continue;
