@@ -231,6 +231,9 @@ function separatorBefore(source: string, i: number): number {
  * `self` in `self.x`, `a::b` in `a::b::c`. "" when the receiver is not a plain dotted or scoped
  * name (a call result, an index, a literal) — resolution only uses its last name anyway.
  */
+/** The receiver of a member reached through an expression (`make().h`, `xs[0].h`). */
+export const EXPR_RECEIVER = "<expr>";
+
 function qualifierBefore(source: string, start: number): string {
   let i = skipSpaceBack(source, start);
   let sep = separatorBefore(source, i);
@@ -323,10 +326,7 @@ function nameText(list: NodeList, i: number, start: number, source: string, ruby
 
 /** Whether the token before `start` is a member/scope separator (`.`, `::`, `->`, `?.`, `&.`). */
 function afterSeparator(source: string, start: number): boolean {
-  let i = start - 1;
-  let c = source.charCodeAt(i);
-  while (i >= 0 && (c === 32 || c === 9 || c === 10 || c === 13)) c = source.charCodeAt(--i);
-  return c === 46 /* . */ || c === 58 /* : */ || c === 62 /* > */ || c === 92 /* \ */;
+  return separatorBefore(source, skipSpaceBack(source, start)) > 0;
 }
 
 interface RawRef {
@@ -517,7 +517,9 @@ export function extractTree(lang: LoadedLanguage, root: SyntaxNode, source: stri
     // One call edge per (enclosing symbol, name, receiver) at its first line: a function that
     // calls `foo` ten times is one caller of `foo` (per-site rows were half the database). Plain
     // references once per (enclosing symbol, name), and none beside a call of that name.
-    const qualifier = afterSeparator(source, r.start) ? qualifierBefore(source, r.start) : "";
+    const qualifier = afterSeparator(source, r.start)
+      ? qualifierBefore(source, r.start) || EXPR_RECEIVER
+      : "";
     const key = r.kind === "call" ? `c:${from}:${name}:${qualifier}` : `r:${from}:${name}`;
     if (seen.has(key) || (r.kind === "reference" && seen.has(`c:${from}:${name}`))) continue;
     seen.add(key);

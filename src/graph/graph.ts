@@ -15,7 +15,14 @@ import { type LanguageId, languageForPath } from "./languages.js";
 import { type BackendKind, LanguageLoader } from "./parser.js";
 import { defaultWorkerCount, runPool, type WorkItem } from "./pool.js";
 import { type FileResult, processBuffer } from "./process.js";
-import { type Lookup, type RefContext, resolveImport, resolveRef, type SymbolCandidate } from "./resolve.js";
+import {
+  IMPLICIT_RECEIVER,
+  type Lookup,
+  type RefContext,
+  resolveImport,
+  resolveRef,
+  type SymbolCandidate,
+} from "./resolve.js";
 import {
   acquireLock,
   type DB,
@@ -648,7 +655,12 @@ export class CodeGraph {
   ): number {
     const { ex, symIds, fileId } = f;
     let n = 0;
-    const ctx: RefContext = { fileId, importedFiles: new Set(), importedNames: new Map() };
+    const ctx: RefContext = {
+      fileId,
+      implicitReceiver: IMPLICIT_RECEIVER.has(ex.language),
+      importedFiles: new Set(),
+      importedNames: new Map(),
+    };
     for (const imp of ex.imports) {
       const targets = resolveImport(lk, ex.language, f.path, imp);
       const bound = bindingsOf(imp.module, imp.names, imp.alias, ex.language);
@@ -774,7 +786,13 @@ export class CodeGraph {
   }
 
   private contextFromDb(fileId: number): RefContext {
-    const ctx: RefContext = { fileId, importedFiles: new Set(), importedNames: new Map() };
+    const language = this.db.prepare("SELECT language FROM files WHERE id = ?").pluck().get(fileId) as string;
+    const ctx: RefContext = {
+      fileId,
+      implicitReceiver: IMPLICIT_RECEIVER.has(language),
+      importedFiles: new Set(),
+      importedNames: new Map(),
+    };
     const rows = this.db
       .prepare("SELECT dst_file AS f, qualifier FROM edges WHERE src_file = ? AND kind = 'imports'")
       .all(fileId) as Array<{ f: number | null; qualifier: string }>;

@@ -218,6 +218,8 @@ export function resolveImport(
 
 export interface RefContext {
   fileId: number;
+  /** The file's language calls members without a receiver (`foo()` meaning `this.foo()`). */
+  implicitReceiver: boolean;
   /** Files this file imports (resolved). */
   importedFiles: Set<number>;
   /** Local names bound by imports → the files they come from. */
@@ -225,6 +227,9 @@ export interface RefContext {
 }
 
 const CLASS_KINDS = new Set(["class", "interface", "enum", "type"]);
+const MEMBER_KINDS = new Set(["method", "field"]);
+/** Languages where a bare name inside a class can be one of its members (implicit `this`). */
+export const IMPLICIT_RECEIVER = new Set<string>(["java", "csharp", "cpp", "ruby"]);
 
 /**
  * Picks the symbol a reference most likely means, or null. `enclosingClass` is the symbol id of
@@ -243,6 +248,12 @@ export function resolveRef(
   if (wantClass) {
     const c = cands.filter((s) => CLASS_KINDS.has(s.kind));
     if (c.length) cands = c;
+  }
+  if (!qualifier && !ctx.implicitReceiver) {
+    // A bare name reaches a method or field only from its own class body; elsewhere it is a
+    // local, a global or a builtin (`str` is not some class's `str` method).
+    cands = cands.filter((s) => !MEMBER_KINDS.has(s.kind) || s.parentId === enclosingClass);
+    if (!cands.length) return null;
   }
   if ((qualifier === "self" || qualifier === "this" || qualifier === "cls") && enclosingClass !== null) {
     const own = cands.find((s) => s.parentId === enclosingClass);

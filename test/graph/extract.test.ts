@@ -46,7 +46,7 @@ describe("extraction", () => {
       "import os\nclass A:\n    def f(self):\n        os.path.join('a')\n        self.g()\n        make().h()\n        x = aa . bb . cc\n",
     );
     const q = Object.fromEntries(ex.refs.map((r) => [r.name, r.qualifier]));
-    expect(q).toMatchObject({ join: "os.path", g: "self", h: "", cc: "aa.bb" });
+    expect(q).toMatchObject({ join: "os.path", g: "self", h: "<expr>", cc: "aa.bb" });
     const rs = await native.load("rust");
     const rx = extractFile(rs, "fn main() { let v = std::vec::Vec::new(); }\n");
     expect(rx.refs.find((r) => r.name === "new")?.qualifier).toBe("std::vec::Vec");

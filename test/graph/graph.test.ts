@@ -105,6 +105,29 @@ describe("queries", () => {
     expect(def[0]!.source).toContain("return max(lo, min(hi, x))");
   });
 
+  it("a bare name is a method only where the language has an implicit receiver", async () => {
+    const r = writeRepo({
+      "m.py":
+        "class Matcher:\n    def str(self):\n        return 1\n\n    def again(self):\n        return self.str()\n",
+      "use.py": "def show(x):\n    return str(x)\n\ndef chain(m):\n    return make().str()\n",
+      "A.java": "class A {\n  int size() { return 1; }\n  int twice() { return size() * 2; }\n}\n",
+    });
+    const h = await openCodeGraph(r, { cacheDir: tempCache(), workers: 0 });
+    try {
+      await h.build();
+      const callers = (q: string) =>
+        h
+          .callers(q)
+          .map((c) => `${c.path}:${c.line}`)
+          .sort();
+      // `str(x)` is the builtin, not Matcher.str; `self.str()` and `make().str()` may be it.
+      expect(callers("Matcher.str")).toEqual(["m.py:6", "use.py:5"]);
+      expect(callers("A.size")).toEqual(["A.java:3"]);
+    } finally {
+      h.close();
+    }
+  });
+
   it("outline and neighbors", () => {
     expect(g.outline("pkg/shapes.py").map((e) => `${e.depth}:${e.name}`)).toEqual([
       "0:RATIO",

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CodeGraph, issueSignals, localize, openCodeGraph } from "../../src/graph/index.js";
+import { generatedFiles } from "../../src/graph/localize.js";
 import { tempCache, writeRepo } from "./fixtures.js";
 
 describe("issue terms", () => {
@@ -93,5 +94,99 @@ describe("localize ranking", () => {
     expect(sum).toBeCloseTo(top.score, 2);
     expect(r.symbols[0]).toMatchObject({ name: "merge_typehints", path: "pkg/typehints.py" });
     expect(localize(g, "merge_typehints").files[0]!.why).toBeUndefined();
+  });
+});
+
+/** A repository of `files` plus unrelated modules, so that issue words are rare, as in real code. */
+async function graphOf(files: Record<string, string>): Promise<CodeGraph> {
+  const filler: Record<string, string> = {};
+  for (let i = 0; i < 12; i++)
+    filler[`pkg/misc${i}.py`] =
+      `def misc_${i}(value):\n    """Unrelated helper number ${i}."""\n    return value + ${i}\n`;
+  const g = await openCodeGraph(writeRepo({ ...filler, ...files }), { cacheDir: tempCache(), workers: 0 });
+  await g.build();
+  return g;
+}
+
+describe("localize: a prose word naming a method is weak evidence", () => {
+  let g: CodeGraph;
+  beforeAll(async () => {
+    g = await graphOf({
+      // A method named by a common English word, in a file that shares nothing else with the issue.
+      "pkg/capture.py": "class Capture:\n    def done(self):\n        return self\n",
+      "pkg/assertion.py":
+        "def explain_bytes(left, right):\n    # confusing assertion message for byte strings\n    return 'assertion message bytes'\n",
+    });
+  });
+  afterAll(() => g.close());
+
+  const defs = (text: string) =>
+    localize(g, text, { explain: true }).files.find((f) => f.path === "pkg/capture.py")?.why?.[
+      "definitions"
+    ] ?? 0;
+
+  it("a word of the prose counts far less than the same name written as code", () => {
+    const prose = defs("Confusing assertion message\nNot sure what should be done here.");
+    const code = defs("Confusing assertion message\nNot sure what `done` should do here.");
+    expect(prose).toBeGreaterThan(0);
+    expect(prose).toBeLessThan(0.2 * code);
+  });
+
+  it("one weak definition hit is not scaled up to the signal's full weight", () => {
+    // The signal weighs 2 (what max-normalization gives the best file whatever its evidence); a
+    // single name in a code span, defined once, stays below that.
+    expect(defs("Confusing assertion message\nNot sure what `done` should do here.")).toBeLessThan(1.8);
+  });
+
+  it("ranks the file matching the issue's words above the definition of `done`", () => {
+    const r = localize(
+      g,
+      "Confusing assertion message\nWith byte strings it is confusing. Not sure what should be done here.",
+    );
+    expect(r.files[0]!.path).toBe("pkg/assertion.py");
+  });
+});
+
+describe("localize: generated files and data tables", () => {
+  let g: CodeGraph;
+  beforeAll(async () => {
+    const table = Array.from({ length: 1600 }, (_, i) => `    "Tag${i}": ("frame", "widget layout ${i}"),`);
+    g = await graphOf({
+      "pkg/render.py": "def render_frame(frame, widget):\n    # frame widget layout\n    return frame\n",
+      "pkg/_gen/frameparser.py":
+        "# Generated from Frame.g4 by ANTLR 4.7 -- DO NOT EDIT\nclass FrameParser:\n    def frame(self):\n        return 'frame widget layout frame widget layout frame widget layout'\n",
+      "pkg/_table.py": `FRAMES = {\n${table.join("\n")}\n}\n`,
+    });
+  });
+  afterAll(() => g.close());
+
+  it("marks a file with a do-not-edit banner and a huge one-statement table", () => {
+    expect([...generatedFiles(g)].sort()).toEqual(["pkg/_gen/frameparser.py", "pkg/_table.py"]);
+  });
+
+  it("ranks them below the hand-written module", () => {
+    const r = localize(g, "Frame widget layout is wrong\nThe frame widget layout renders badly.");
+    expect(r.files[0]!.path).toBe("pkg/render.py");
+  });
+});
+
+describe("localize: names called in the issue", () => {
+  let g: CodeGraph;
+  beforeAll(async () => {
+    g = await graphOf({ "pkg/expr.py": "class Expr:\n    def apart(self, x):\n        return self\n" });
+  });
+  afterAll(() => g.close());
+
+  it("a name called (`x.apart(t)`) is marked and weighs more as a definition than the bare word", () => {
+    const called = "Wrong result\n```\n>>> bug.apart(t)\n-a*t\n```\nThe result is wrong.";
+    const bare = "Wrong result\n```\n>>> apart\n-a*t\n```\nThe result is wrong.";
+    expect(issueSignals(called).terms.find((t) => t.text === "apart")?.called).toBe(true);
+    expect(issueSignals(bare).terms.find((t) => t.text === "apart")?.called).toBe(false);
+    const defs = (text: string) =>
+      localize(g, text, { explain: true }).files.find((f) => f.path === "pkg/expr.py")?.why?.[
+        "definitions"
+      ] ?? 0;
+    expect(defs(called)).toBeGreaterThan(1.5 * defs(bare));
+    expect(defs(bare)).toBeGreaterThan(0);
   });
 });
