@@ -176,12 +176,18 @@ async function main(): Promise<void> {
     let r5 = 0;
     for (const t of sorted) {
       const snap = snapshots ? join(snapshots, `${t.instance_id}.db`) : null;
-      let g: CodeGraph;
-      let note: string;
+      let g: CodeGraph | null = null;
+      let note = "snapshot";
       if (snap && existsSync(snap)) {
         g = await openCodeGraph(wt, { dbPath: snap });
-        note = "snapshot";
-      } else {
+        // A snapshot of another schema version is discarded on open (empty): index again.
+        if (!g.db.prepare("SELECT count(*) FROM files").pluck().get()) {
+          g.close();
+          rmSync(snap, { force: true });
+          g = null;
+        }
+      }
+      if (!g) {
         try {
           const leftOut = checkoutBase(wt, t.base_commit);
           if (leftOut)
