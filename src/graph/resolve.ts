@@ -252,8 +252,11 @@ export function resolveRef(
   if (!qualifier && !ctx.implicitReceiver) {
     // A bare name reaches a method or field only from its own class body; elsewhere it is a
     // local, a global or a builtin (`str` is not some class's `str` method).
-    cands = cands.filter((s) => !MEMBER_KINDS.has(s.kind) || s.parentId === enclosingClass);
-    if (!cands.length) return null;
+    const reachable = (s: SymbolCandidate) => !MEMBER_KINDS.has(s.kind) || s.parentId === enclosingClass;
+    if (!cands.every(reachable)) {
+      cands = cands.filter(reachable);
+      if (!cands.length) return null;
+    }
   }
   if ((qualifier === "self" || qualifier === "this" || qualifier === "cls") && enclosingClass !== null) {
     const own = cands.find((s) => s.parentId === enclosingClass);

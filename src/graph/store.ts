@@ -195,16 +195,10 @@ export async function acquireLock(dbPath: string, timeoutMs = 120_000): Promise<
 /** Splits identifiers into words: "getHTTPResponse_code" → "get http response code". */
 export function splitIdentifierWords(text: string): string {
   const out: string[] = [];
-  for (const m of text.matchAll(/[A-Za-z][A-Za-z0-9]*/g)) {
-    // Only tokens with a capital after the first letter can split: skip the rest cheaply.
-    const tok = m[0];
-    let upper = false;
-    for (let i = 1; i < tok.length && !upper; i++) {
-      const c = tok.charCodeAt(i);
-      upper = c >= 65 && c <= 90;
-    }
-    if (!upper) continue;
-    const parts = tok
+  // Only identifiers with a capital after their first letter can split; the pattern finds just
+  // those (a whole identifier: no letter before it), so the rest of the text costs no match object.
+  for (const m of text.matchAll(/(?<![A-Za-z])[A-Za-z][A-Za-z0-9]*?[A-Z][A-Za-z0-9]*/g)) {
+    const parts = m[0]
       .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
       .replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2")
       .toLowerCase()
