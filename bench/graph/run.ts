@@ -29,6 +29,21 @@ function pct(xs: number[], p: number): number {
 
 const ms = (x: number) => `${x.toFixed(x < 10 ? 2 : 0)} ms`;
 
+/**
+ * This process's peak resident memory in MB. Linux's getrusage maximum survives exec, so a child
+ * started by a large parent would report the parent's size; VmHWM belongs to this process's own
+ * address space.
+ */
+function peakRssMb(): number {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync("/proc/self/status", "utf8"));
+    if (m) return Number(m[1]) / 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS / 1024;
+}
+
 /** `--child-build REPO --cache DIR`: one cold build; prints {wall, cpu, rss} as JSON. */
 async function childBuild(repo: string, cacheDir: string): Promise<void> {
   const g = await openCodeGraph(repo, { cacheDir });
@@ -38,8 +53,7 @@ async function childBuild(repo: string, cacheDir: string): Promise<void> {
   const c = process.cpuUsage(c0);
   const wall = performance.now() - t0;
   g.close();
-  const rss = process.resourceUsage().maxRSS / 1024;
-  console.log(JSON.stringify({ wall, cpu: (c.user + c.system) / 1000, rss }));
+  console.log(JSON.stringify({ wall, cpu: (c.user + c.system) / 1000, rss: peakRssMb() }));
 }
 
 async function main(): Promise<void> {
@@ -167,7 +181,7 @@ async function main(): Promise<void> {
     refsT.push(performance.now() - s);
   }
   const dbBytes = g.stats().dbBytes;
-  const peak = process.resourceUsage().maxRSS / 1024;
+  const peak = peakRssMb();
   g.close();
   rmSync(cacheDir, { recursive: true, force: true });
 
