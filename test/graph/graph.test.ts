@@ -128,6 +128,32 @@ describe("queries", () => {
     }
   });
 
+  it("edges written in batches: every row lands, with its own values", async () => {
+    // 150 callers: two full batches of 64 rows and a remainder, in a fresh and an incremental build.
+    const callers = Array.from({ length: 150 }, (_, i) => `def c${i}():\n    return target(${i})\n`);
+    const r = writeRepo({ "t.py": "def target(x):\n    return x\n", "c.py": callers.join("\n") });
+    const h = await openCodeGraph(r, { cacheDir: tempCache(), workers: 0 });
+    try {
+      const expected = callers.map((_, i) => `c${i}:${3 * i + 2}`).sort();
+      const got = () =>
+        (
+          h.db
+            .prepare(
+              "SELECT s.name || ':' || e.line FROM edges e JOIN symbols s ON s.id = e.src_symbol JOIN symbols t ON t.id = e.dst_symbol WHERE e.kind = 'calls' AND t.name = 'target'",
+            )
+            .pluck()
+            .all() as string[]
+        ).sort();
+      await h.build();
+      expect(got()).toEqual(expected);
+      appendFileSync(join(r, "c.py"), "\ndef extra():\n    return target(0)\n");
+      await h.build();
+      expect(got()).toEqual([...expected, "extra:452"].sort());
+    } finally {
+      h.close();
+    }
+  });
+
   it("outline and neighbors", () => {
     expect(g.outline("pkg/shapes.py").map((e) => `${e.depth}:${e.name}`)).toEqual([
       "0:RATIO",
