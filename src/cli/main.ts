@@ -8,9 +8,10 @@ import { errorMessage, FixpointError } from "../common/index.js";
 import { redactSecrets } from "../log/index.js";
 import { registerGraphCommands } from "./graph.js";
 import { registerInfraCommands } from "./infra.js";
+import { lazyAction } from "./lazy.js";
 import { registerSuiteCommands } from "./suite-commands.js";
 
-// Command implementations are imported when their command runs: the model SDKs, dockerode and
+// Command implementations are imported when their command runs (lazyAction): the model SDKs, dockerode and
 // Octokit take about a second to load, which `fixpoint graph find` should not pay.
 
 const VERSION = "0.1.0";
@@ -84,10 +85,7 @@ export function buildProgram(): Command {
         "GitHub API base URL, for GitHub Enterprise (default https://api.github.com)",
       )
       .option("--clone-dir <dir>", "GitHub issues without --repo: where to clone (default in the cache)"),
-  ).action(async (opts) => {
-    const { runSolve } = await import("./solve.js");
-    process.exitCode = await runSolve(opts);
-  });
+  ).action(lazyAction(async () => (await import("./solve.js")).runSolve));
 
   withRunFlags(
     program
@@ -96,20 +94,14 @@ export function buildProgram(): Command {
         "solve a bundled example end to end (the real model with ANTHROPIC_API_KEY, else a scripted one)",
       )
       .option("--fixture <name>", "which bundled fixture (default js-duration)"),
-  ).action(async (opts) => {
-    const { runDemo } = await import("./solve.js");
-    process.exitCode = await runDemo(opts);
-  });
+  ).action(lazyAction(async () => (await import("./solve.js")).runDemo));
 
   withRunFlags(
     program
       .command("replay")
       .description("re-run a saved trajectory without a model and check it reproduces the same patch")
       .argument("<trajectory>", "trajectory.json of a run"),
-  ).action(async (path: string, opts) => {
-    const { runReplay } = await import("./replay.js");
-    process.exitCode = await runReplay(path, opts);
-  });
+  ).action(lazyAction(async () => (await import("./replay.js")).runReplay));
 
   program
     .command("show")

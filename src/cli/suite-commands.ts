@@ -3,6 +3,7 @@
  * model SDKs and Docker) are imported when a command runs.
  */
 import { type Command, Option } from "commander";
+import { lazyAction } from "./lazy.js";
 
 export function registerSuiteCommands(program: Command): void {
   const suite = program.command("suite").description("run and grade SWE-bench-style task suites");
@@ -42,10 +43,7 @@ export function registerSuiteCommands(program: Command): void {
     .option("--with-hints", "show the tasks' hints_text to the agent (SWE-bench's standard setting does not)")
     .option("--prompts <dir>", "folder of prompt templates")
     .option("--json", "print one JSON summary")
-    .action(async (tasks: string, opts: Record<string, unknown>) => {
-      const { runSuiteCommand } = await import("./suite.js");
-      process.exitCode = await runSuiteCommand(tasks, opts);
-    });
+    .action(lazyAction(async () => (await import("./suite.js")).runSuiteCommand));
   suite
     .command("eval")
     .description("grade predictions: apply each patch in a fresh container, run the task's tests")
@@ -69,8 +67,5 @@ export function registerSuiteCommands(program: Command): void {
       "folder of the suite run (for cost/steps/time charts; default the predictions' folder)",
     )
     .option("--json", "print the summary as JSON")
-    .action(async (predictions: string, opts: Record<string, unknown>) => {
-      const { runEvalCommand } = await import("./suite.js");
-      process.exitCode = await runEvalCommand(predictions, opts);
-    });
+    .action(lazyAction(async () => (await import("./suite.js")).runEvalCommand));
 }
