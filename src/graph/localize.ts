@@ -77,8 +77,14 @@ const LOCAL_W = 1;
 const FRAME_RES = [
   /File "([^"]+)", line (\d+)(?:, in ([\w<>.]+))?/g, // Python
   /at (?:([\w$.<>]+) )?\(?((?:[A-Za-z]:)?[^\s():]+\.[a-z]+):(\d+)(?::\d+)?\)?/g, // JS/Java-ish
-  /((?:[\w.-]+\/)+[\w.-]+\.[a-z]{1,4}):(\d+)/g, // path:line
 ];
+
+/**
+ * Source file paths written in the issue, relative or absolute (`/home/u/.../site-packages/a/b.py:470:`,
+ * `C:\\x\\a\\b.py`, `~/src/a/b.py`), as in warnings, log lines and prose.
+ */
+const PATH_RE =
+  /(?:^|[\s`'"([=])((?:[A-Za-z]:)?(?:~?[\\/])?(?:[\w.-]+[\\/])*[\w-]+\.(?:py|pyi|js|jsx|ts|tsx|go|rs|java|c|h|cc|cpp|hpp|cs|rb|php))\b/g;
 
 /** One search term of the issue: its text, the FTS5 query that finds it, and its weight. */
 export interface IssueTerm {
@@ -216,11 +222,7 @@ export function issueSignals(text: string): IssueSignals {
   for (const m of text.matchAll(FRAME_RES[0]!)) frames.push({ path: m[1]!, func: m[3] ?? "" });
   for (const m of text.matchAll(FRAME_RES[1]!)) frames.push({ path: m[2]!, func: m[1] ?? "" });
   const paths = new Set<string>();
-  for (const m of text.matchAll(
-    /(?:^|[\s`'"([])((?:[\w.-]+\/)*[\w-]+\.(?:py|pyi|js|jsx|ts|tsx|go|rs|java|c|h|cc|cpp|hpp|cs|rb|php))\b/g,
-  )) {
-    paths.add(m[1]!);
-  }
+  for (const m of text.matchAll(PATH_RE)) paths.add(m[1]!);
   for (const f of frames) paths.add(f.path);
   const dotted = new Set<string>();
   for (const m of text.matchAll(/\b([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)+)\b/g)) {
@@ -288,19 +290,40 @@ function issuePhrases(text: string): { phrases: string[]; exact: string[] } {
   return { phrases: [...out].slice(0, 12), exact: [...exact].slice(0, 12) };
 }
 
-function suffixMatches(graph: CodeGraph, p: string): string[] {
+/**
+ * Whether a written path names a file outside the checkout it was run from (an installed copy, a
+ * user's home): only such paths may lose leading directories to match a repository path. A
+ * relative path is relative to somewhere inside the repository, so the repository path must end
+ * with all of it (`a/a.py` is not `tests/x/a.py`).
+ */
+function isForeignPath(p: string): boolean {
+  return /^(?:[A-Za-z]:)?[\\/~]|(?:^|\/)(?:site|dist)-packages\/|(?:^|\/)lib\/python[\d.]*\//.test(p);
+}
+
+/** Repository files a written path names, and whether the match is specific (more than a bare name). */
+function suffixMatches(graph: CodeGraph, p: string): { paths: string[]; specific: boolean } {
   const clean = p.replace(/\\/g, "/").replace(/^\.?\//, "");
-  const parts = clean.split("/");
-  // Try the longest suffix first (absolute site-packages paths end in the repo's path).
-  for (let i = 0; i < parts.length; i++) {
+  const parts = clean.split("/").filter(Boolean);
+  const lookup = graph.db.prepare("SELECT path FROM files WHERE path = ? OR path LIKE ? ESCAPE '\\' LIMIT 5");
+  // Longest suffix first: absolute site-packages paths end in the repository's path. Cut down to
+  // its bare file name, a foreign path (`/Users/u/code/app/logging.py`) is most often the user's
+  // own project: then only a file at the repository's top level counts.
+  const foreign = isForeignPath(p);
+  const last = foreign ? parts.length - 1 : 0;
+  for (let i = 0; i <= last; i++) {
     const suffix = parts.slice(i).join("/");
-    const rows = graph.db
-      .prepare("SELECT path FROM files WHERE path = ? OR path LIKE ? ESCAPE '\\' LIMIT 5")
-      .pluck()
-      .all(suffix, `%/${suffix.replace(/[\\%_]/g, "\\$&")}`) as string[];
-    if (rows.length) return i === parts.length - 1 && rows.length > 2 ? [] : rows;
+    const bare = i === parts.length - 1;
+    let rows = lookup.pluck().all(suffix, `%/${suffix.replace(/[\\%_]/g, "\\$&")}`) as string[];
+    if (foreign && bare && i > 0) rows = rows.filter((r) => r === suffix);
+    if (!rows.length) continue;
+    // A bare file name matching more than two files says nothing.
+    if (bare && rows.length > 2) return { paths: [], specific: false };
+    // Specific: the repository path as written, or an installed copy's path ending in it. A
+    // relative path that only ends some deeper file (`a/__init__.py`) is evidence, nothing more.
+    const specific = !bare && (i > 0 || rows.every((r) => r === suffix));
+    return { paths: rows, specific };
   }
-  return [];
+  return { paths: [], specific: false };
 }
 
 /** Documentation, examples and vendored or minified assets: rarely where an issue is fixed. */
@@ -446,15 +469,26 @@ export function localize(graph: CodeGraph, issueText: string, opts: LocalizeOpti
 
   // 1. Explicit locations: stack frames and file paths.
   const explicit = new Map<string, number>();
+  // Files the issue names by a path with directories: exempt from the penalties below. A bare
+  // file name (`a.py`) still counts as evidence but does not lift a test or docs file.
+  const mentioned = new Set<string>();
   sig.frames.forEach((f, i) => {
-    for (const p of suffixMatches(graph, f.path)) {
+    const { paths, specific } = suffixMatches(graph, f.path);
+    for (const p of paths) {
+      if (specific) mentioned.add(p);
       addTo(explicit, p, 1 + i / Math.max(1, sig.frames.length)); // innermost frames last: weigh more
       if (f.func && f.func !== "<module>")
         for (const h of graph.find(f.func, { limit: 20 }))
           if (h.path === p && (h.match === "exact" || h.match === "qualified")) addSym(h, 3);
     }
   });
-  for (const p of sig.paths) for (const hit of suffixMatches(graph, p)) addTo(explicit, hit, 1.5);
+  for (const p of sig.paths) {
+    const { paths, specific } = suffixMatches(graph, p);
+    for (const hit of paths) {
+      addTo(explicit, hit, 1.5);
+      if (specific) mentioned.add(hit);
+    }
+  }
 
   // 2. Dotted names: modules (a.b.c → a/b/c.py) and qualified symbols (Class.method, mod.func).
   const dottedFiles = new Map<string, number>();
@@ -594,7 +628,6 @@ export function localize(graph: CodeGraph, issueText: string, opts: LocalizeOpti
 
   // Gold patches rarely touch tests, docs, examples, vendored or generated code, or files in a
   // language other than the repository's main one — unless the issue names the file.
-  const mentioned = new Set([...explicit.keys()]);
   const mainLanguage = graph.mainLanguage();
   const generated = generatedFiles(graph);
   for (const [p, v] of fileScore) {

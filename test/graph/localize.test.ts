@@ -190,3 +190,54 @@ describe("localize: names called in the issue", () => {
     expect(defs(bare)).toBeGreaterThan(0);
   });
 });
+
+describe("localize: file paths written in the issue", () => {
+  let g: CodeGraph;
+  beforeAll(async () => {
+    g = await graphOf({
+      "pkg/raw_building.py": "def build_module(name):\n    return name\n",
+      "tests/data/a/a.py": "VALUE = 1\n",
+      "tests/data/a/__init__.py": "",
+    });
+  });
+  afterAll(() => g.close());
+  const explicit = (text: string, path: string) =>
+    localize(g, text, { explain: true }).files.find((f) => f.path === path)?.why?.["explicit"] ?? 0;
+
+  it("reads absolute and Windows paths from warning lines", () => {
+    const sig = issueSignals(
+      "/home/u/env/lib/python3.10/site-packages/pkg/raw_building.py:470: FutureWarning: soon\nC:\\src\\pkg\\x.py",
+    );
+    expect(sig.paths).toContain("/home/u/env/lib/python3.10/site-packages/pkg/raw_building.py");
+    expect(sig.paths).toContain("C:\\src\\pkg\\x.py");
+  });
+
+  it("an installed copy's path finds the repository file it ends in", () => {
+    const text =
+      "Deprecation warnings\n```\n/home/u/env/lib/python3.10/site-packages/pkg/raw_building.py:470: FutureWarning: In the future\n```";
+    expect(localize(g, text).files[0]!.path).toBe("pkg/raw_building.py");
+    expect(explicit(text, "pkg/raw_building.py")).toBeGreaterThan(0);
+  });
+
+  it("a relative path does not lose directories to match another file", () => {
+    // `x/raw_building.py` is not `pkg/raw_building.py`: only a bare name or an installed path may match it.
+    expect(explicit("Crash in `x/raw_building.py` when loading", "pkg/raw_building.py")).toBe(0);
+    expect(explicit("Crash in `raw_building.py` when loading", "pkg/raw_building.py")).toBeGreaterThan(0);
+  });
+
+  it("a bare file name or a path ending deeper does not lift a test file over the test penalty", () => {
+    const text =
+      "Fails if module contains module of the same name\nGiven `a/a.py` and `a/__init__.py`, running on `a.py` fails.";
+    const r = localize(g, text, { explain: true });
+    for (const p of ["tests/data/a/a.py", "tests/data/a/__init__.py"]) {
+      const f = r.files.find((x) => x.path === p);
+      expect(f?.why?.["explicit"]).toBeGreaterThan(0);
+      expect(f?.why?.["penalty"]).toBeLessThan(1);
+    }
+    // Written as the repository path, it is named on purpose: no penalty.
+    const named = localize(g, "Broken fixture `tests/data/a/a.py`", { explain: true }).files.find(
+      (x) => x.path === "tests/data/a/a.py",
+    );
+    expect(named?.why?.["penalty"]).toBeUndefined();
+  });
+});
