@@ -10,12 +10,15 @@
  */
 import { execFileSync } from "node:child_process";
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import { extractTree } from "../../src/graph/extract.js";
 import { languageForPath, localFileSource, openCodeGraph } from "../../src/graph/index.js";
+import { type LanguageId, languageSpec } from "../../src/graph/languages.js";
 import { LanguageLoader } from "../../src/graph/parser.js";
 import { defaultWorkerCount } from "../../src/graph/pool.js";
 
@@ -54,6 +57,53 @@ function peakRssMb(): number {
 function collectGarbage(): void {
   setFlagsFromString("--expose-gc");
   (runInNewContext("gc") as () => void)();
+}
+
+/**
+ * Where single-thread extraction spends its time, in one pass over every file, each stage timed
+ * apart: the parse; a query of one pattern that matches next to nothing (`(ERROR) @e`: the
+ * cost of the query cursor visiting every node, which any query-driven extraction pays); our
+ * whole extraction query; and the whole extraction of a parsed tree (query, identifier
+ * references, names, spans, docstrings). Native backend only.
+ */
+async function extractionStages(
+  texts: Array<{ path: string; text: string }>,
+): Promise<{ parse: number; walk: number; query: number; extract: number }> {
+  const loader = new LanguageLoader("native");
+  const req = createRequire(import.meta.url);
+  const Query = (
+    req("tree-sitter") as { Query: new (g: unknown, s: string) => { matches(n: unknown): unknown[] } }
+  ).Query;
+  const floors = new Map<LanguageId, { matches(n: unknown): unknown[] }>();
+  // Wall time of each call: one thread works, and process CPU time would also count the garbage
+  // collector's helper threads.
+  const cpu = () => performance.now();
+  const t = { parse: 0, walk: 0, query: 0, extract: 0 };
+  for (let k = 0; k < texts.length; k++) {
+    if (k % 64 === 0) collectGarbage();
+    const { path, text } = texts[k]!;
+    const id = languageForPath(path)!;
+    const lang = await loader.load(id);
+    let floor = floors.get(id);
+    if (!floor) {
+      floor = new Query(await languageSpec(id).loadNative(), "(ERROR) @e");
+      floors.set(id, floor);
+    }
+    let c = cpu();
+    const tree = lang.parse(text);
+    t.parse += cpu() - c;
+    c = cpu();
+    floor.matches(tree.root);
+    t.walk += cpu() - c;
+    c = cpu();
+    lang.matches(tree.root);
+    t.query += cpu() - c;
+    c = cpu();
+    extractTree(lang, tree.root, text);
+    t.extract += cpu() - c;
+    tree.dispose();
+  }
+  return t;
 }
 
 /** `--child-build REPO --cache DIR`: one cold build; prints {wall, cpu, rss} as JSON. */
@@ -120,6 +170,8 @@ async function main(): Promise<void> {
     raw[backend] = median(wall);
     rawCpu[backend] = median(cpu);
   }
+  const stages = await extractionStages(texts);
+
   // Baseline 2: ctags -R.
   const tagsFile = join(mkdtempSync(join(tmpdir(), "fp-ctags-")), "tags");
   let ctagsMs = Number.NaN;
@@ -219,6 +271,12 @@ async function main(): Promise<void> {
   console.log(`  raw parse, single thread, native     ${ms(raw["native"]!)}  (CPU ${ms(rawCpu["native"]!)})`);
   console.log(`  raw parse, single thread, wasm       ${ms(raw["wasm"]!)}`);
   console.log(`  ctags -R                             ${ms(ctagsMs)}`);
+  const x = (v: number) => `${ms(v)} (${(v / stages.parse).toFixed(2)}×)`;
+  console.log("single-thread extraction, one pass, time of each stage (× its parse):");
+  console.log(`  parse                                ${x(stages.parse)}`);
+  console.log(`  query cursor walk, one pattern       ${x(stages.walk)}`);
+  console.log(`  extraction query (tags.scm + ours)   ${x(stages.query)}`);
+  console.log(`  whole extraction of a parsed tree    ${x(stages.extract)}`);
   console.log("fixpoint graph:");
   console.log(
     `  cold build (parse+extract+store)     ${ms(coldMs)}   ${(coldMs / raw["native"]!).toFixed(2)}× raw native parse  (target ≤ 1×; runs ${coldWall.map((x) => (x / 1000).toFixed(1)).join(", ")} s)`,
