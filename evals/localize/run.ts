@@ -7,12 +7,14 @@
  *
  *   npx tsx evals/localize/run.ts --tasks /work/shared/datasets/swe-bench-lite-test.json \
  *     --mirrors /work/.mirror [--repos psf/requests,pallets/flask] [--skip-per-repo N] \
- *     [--max-per-repo N] [--snapshots DIR] [--out FILE]
+ *     [--max-per-repo N] [--snapshots DIR] [--no-history] [--out FILE]
  *
  * Tasks are taken per repository in `created_at` order: `--skip-per-repo N` drops the first N
  * (held-out sets beyond a tuning set), `--max-per-repo N` keeps the next N. `--snapshots DIR`
  * keeps a copy of each task's database (`DIR/<instance_id>.db`) and reuses it on later runs
  * instead of checking out and re-indexing: ranking changes can then be measured in seconds.
+ * Localization reads the commit history up to each task's base commit (never the fix itself);
+ * `--no-history` leaves that signal out.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -133,6 +135,8 @@ async function main(): Promise<void> {
   const maxPerRepo = Number(arg("max-per-repo", "100000"));
   const skipPerRepo = Number(arg("skip-per-repo", "0"));
   const snapshots = arg("snapshots");
+  // Without the commit-history signal: what localize scores from the code alone.
+  const noHistory = process.argv.includes("--no-history");
   if (!Number.isInteger(maxPerRepo) || maxPerRepo < 0) throw new Error("--max-per-repo: expected a count");
   if (!Number.isInteger(skipPerRepo) || skipPerRepo < 0) throw new Error("--skip-per-repo: expected a count");
   if (snapshots) mkdirSync(snapshots, { recursive: true });
@@ -206,7 +210,12 @@ async function main(): Promise<void> {
         }
         g = live;
       }
-      const loc = localize(g, t.problem_statement, { top: 10, topSymbols: 10 });
+      // The history ends at the task's base commit: the work tree may be elsewhere (snapshots).
+      const loc = localize(g, t.problem_statement, {
+        top: 10,
+        topSymbols: 10,
+        history: noHistory ? false : { repo: wt, rev: t.base_commit },
+      });
       const gold = [...new Set(parseUnifiedDiff(t.patch).map((c) => c.path))];
       const goldFns = goldFunctions(g, t.patch);
       const found = loc.files.map((f) => f.path);

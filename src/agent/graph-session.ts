@@ -68,7 +68,12 @@ export async function openRunGraph(opts: {
       root = mirror;
     }
     const t0 = performance.now();
-    const graph = await openCodeGraph(root, { dbPath: defaultDbPath(opts.repoPath), logger: log });
+    const graph = await openCodeGraph(root, {
+      dbPath: defaultDbPath(opts.repoPath),
+      logger: log,
+      // Past commits up to the run's base commit, read from the repository the run was made from.
+      history: { repo: opts.repoPath, rev: sandbox.baseCommit },
+    });
     const stats = await graph.build();
     log.info(
       { ms: Math.round(performance.now() - t0), files: stats.files, symbols: stats.symbols },

@@ -294,10 +294,15 @@ export function registerGraphCommands(program: Command): void {
   withCommon(graph.command("localize").description("rank files and symbols for an issue text"))
     .requiredOption("--issue <file>", "issue text file ('-' for stdin)")
     .option("--top <n>", "number of files", "10")
+    .option("--no-history", "leave out past commits whose messages read like the issue")
     .action(
       run(async (...args) => {
         const o = parse(
-          common.extend({ issue: z.string().min(1), top: z.coerce.number().int().min(1).max(1000) }),
+          common.extend({
+            issue: z.string().min(1),
+            top: z.coerce.number().int().min(1).max(1000),
+            history: z.boolean().default(true),
+          }),
           flags(args),
           "graph localize",
         );
@@ -308,7 +313,7 @@ export function registerGraphCommands(program: Command): void {
           throw new UsageError(`--issue: cannot read ${o.issue}`);
         }
         await withGraph(o, (g) => {
-          const r = localize(g, text, { top: o.top });
+          const r = localize(g, text, { top: o.top, ...(o.history ? {} : { history: false as const }) });
           print(o, r, () =>
             [
               ...r.files.map((f) => `${f.score.toFixed(3)}  ${f.path}`),

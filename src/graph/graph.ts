@@ -11,6 +11,7 @@ import { errorMessage, UsageError } from "../common/index.js";
 import { type Logger, silentLogger } from "../log/index.js";
 import type { FileExtraction } from "./extract.js";
 import { type FileSource, localFileSource } from "./files.js";
+import type { HistorySource } from "./history.js";
 import { type LanguageId, languageForPath } from "./languages.js";
 import { type BackendKind, LanguageLoader } from "./parser.js";
 import { defaultWorkerCount, runPool, type WorkItem } from "./pool.js";
@@ -43,6 +44,12 @@ export interface CodeGraphOptions {
   backend?: BackendKind | "auto";
   /** Worker threads for parsing; default: available cores (max 8). 0 = parse on this thread. */
   workers?: number;
+  /**
+   * The commit history localization learns from (past commits whose messages read like an
+   * issue): default `HEAD` of the git work tree around `root`; `false` for none. A sandboxed
+   * copy without `.git` names the repository and commit it was made from.
+   */
+  history?: HistorySource | false;
   /** Files larger than this are skipped and counted (default 1 MiB). */
   maxFileBytes?: number;
   lockTimeoutMs?: number;
@@ -203,6 +210,8 @@ export class CodeGraph {
   readonly root: string;
   readonly dbPath: string;
   readonly db: DB;
+  /** Where localization reads past commits from (see `CodeGraphOptions.history`). */
+  readonly history: HistorySource | false;
   private readonly source: FileSource;
   private readonly options: CodeGraphOptions;
   private readonly log: Logger;
@@ -221,6 +230,7 @@ export class CodeGraph {
     this.dbPath = dbPath;
     this.db = db;
     this.source = source;
+    this.history = options.history ?? { repo: root, rev: "HEAD" };
     this.options = options;
     this.log = options.logger ?? silentLogger;
     this.loader = new LanguageLoader(options.backend ?? "auto");

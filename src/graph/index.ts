@@ -21,6 +21,7 @@ export {
   type SymbolHit,
 } from "./graph.js";
 export { checkSyntaxRegression } from "./guard.js";
+export { type HistorySource, type HistoryState, syncHistory } from "./history.js";
 export {
   type ChangedSymbol,
   computeImpact,

@@ -24,6 +24,7 @@
  */
 import type { CodeGraph, SymbolHit } from "./graph.js";
 import { isTestPath } from "./graph.js";
+import { type HistorySource, similarCommits, syncHistory } from "./history.js";
 import { fileGraph, pageRank } from "./rank.js";
 
 export interface LocalizeResult {
@@ -70,6 +71,16 @@ const CALLED_W = 2;
 
 /** The definitions signal is divided by max(its maximum, this): one weak hit is not scaled up to 1. */
 const DEF_FLOOR = 3;
+
+/**
+ * Past commits: the issue's heaviest terms searched in commit messages; the best commits lend
+ * their score to the files they changed, shared out (by square root) among them. Sweeping
+ * commits (formatting, renames across the tree) say nothing about one file and are left out.
+ */
+const HISTORY_TERMS = 80;
+const HISTORY_COMMITS = 30;
+const HISTORY_MAX_FILES = 20;
+const HISTORY_W = 1;
 
 /** Symbols of the top files scored by words shared with the issue: weight of that evidence. */
 const LOCAL_W = 1;
@@ -454,6 +465,38 @@ export interface LocalizeOptions {
   penalizeTests?: boolean;
   /** Attach each signal's contribution to every returned file (`why`). */
   explain?: boolean;
+  /**
+   * The commit history to learn from (commits whose messages read like the issue): default the
+   * graph's own (`CodeGraphOptions.history`); `false` to leave history out.
+   */
+  history?: HistorySource | false;
+}
+
+/** Files changed by past commits whose messages read like the issue (not tests, docs, other languages). */
+function historyFiles(graph: CodeGraph, terms: IssueTerm[], src: HistorySource | false): Map<string, number> {
+  const out = new Map<string, number>();
+  if (!src || !terms.length) return out;
+  try {
+    if (!syncHistory(graph.db, src)) return out;
+  } catch {
+    // History is extra evidence: a database that cannot be written to (read-only, busy) goes without.
+    return out;
+  }
+  const known = new Set(filePaths(graph).values());
+  const main = graph.mainLanguage();
+  const query = terms
+    .slice(0, HISTORY_TERMS)
+    .map((t) => t.fts)
+    .join(" OR ");
+  for (const c of similarCommits(graph.db, query, HISTORY_COMMITS)) {
+    const files = c.files.filter(
+      (p) =>
+        known.has(p) && !isTestPath(p) && !isPeripheralPath(p) && (!main || graph.languageOf(p) === main),
+    );
+    if (!files.length || files.length > HISTORY_MAX_FILES) continue;
+    for (const p of files) addTo(out, p, c.score / Math.sqrt(files.length));
+  }
+  return out;
 }
 
 export function localize(graph: CodeGraph, issueText: string, opts: LocalizeOptions = {}): LocalizeResult {
@@ -584,6 +627,9 @@ export function localize(graph: CodeGraph, issueText: string, opts: LocalizeOpti
     }
   }
 
+  // 4c. Past commits whose messages read like the issue.
+  const history = historyFiles(graph, sig.terms, opts.history ?? graph.history);
+
   const parts: Array<[string, Map<string, number>, number]> = [
     ["explicit", normalize(explicit), 3],
     ["phrase", normalize(phraseFiles), 1.5],
@@ -592,6 +638,7 @@ export function localize(graph: CodeGraph, issueText: string, opts: LocalizeOpti
     ["bm25", normalize(bm25Files), 1.5],
     ["symbols", normalize(bm25Syms), 0.7],
     ["termRanks", normalize(termRanks), RRF_W],
+    ["history", normalize(history), HISTORY_W],
   ];
   const why = new Map<string, Record<string, number>>();
   const note = (p: string, signal: string, v: number) => {

@@ -1,0 +1,173 @@
+/**
+ * The repository's commit history as evidence for localization: past commits whose messages read
+ * like the issue point at the files they changed ("similar past fixes", as in IR-based bug
+ * localization). The messages go into an FTS5 index beside the code's, filled from `git log` the
+ * first time a localization asks and brought up to date incrementally when the commit moves on.
+ *
+ * Only ancestors of the commit being localized are indexed, so a task's own fix (a later commit)
+ * can never be seen; a checkout that moves back in history re-reads the log.
+ */
+import { execFileSync } from "node:child_process";
+import { type DB, getMeta, setMeta, splitIdentifierWords } from "./store.js";
+
+/** Where the history comes from: a git repository (work tree or bare) and the commit it ends at. */
+export interface HistorySource {
+  repo: string;
+  /** A revision (`HEAD`, a hash, a branch); its ancestors are read. */
+  rev: string;
+}
+
+export interface HistoryOptions {
+  /** The newest commits kept (default 30,000): enough for years of history, bounded for huge repositories. */
+  maxCommits?: number;
+}
+
+export interface HistoryState {
+  head: string;
+  commits: number;
+  /** What the last sync did. */
+  action: "unchanged" | "appended" | "rebuilt";
+}
+
+const DEFAULT_MAX_COMMITS = 30_000;
+const RECORD = "\x1e";
+const FIELD = "\x1f";
+
+function git(repo: string, args: string[]): string | null {
+  try {
+    return execFileSync("git", ["-c", "core.quotePath=false", ...args], {
+      cwd: repo,
+      stdio: ["ignore", "pipe", "ignore"],
+      maxBuffer: 1 << 30,
+    }).toString();
+  } catch {
+    return null;
+  }
+}
+
+function resolveCommit(src: HistorySource): string | null {
+  const out = git(src.repo, ["rev-parse", "--verify", "--quiet", `${src.rev}^{commit}`]);
+  return out ? out.trim() : null;
+}
+
+function isAncestor(repo: string, older: string, newer: string): boolean {
+  try {
+    execFileSync("git", ["merge-base", "--is-ancestor", older, newer], { cwd: repo, stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface LoggedCommit {
+  hash: string;
+  message: string;
+  files: string[];
+}
+
+/** Non-merge commits reachable from `range`, newest first, with the paths each one touched. */
+export function readLog(repo: string, range: string, max: number): LoggedCommit[] {
+  const out = git(repo, [
+    "log",
+    "--no-merges",
+    "--no-renames",
+    // Paths relative to `repo`, changes outside it left out: the index may cover a subdirectory.
+    "--relative",
+    "--name-only",
+    `--format=${RECORD}%H${FIELD}%B${FIELD}`,
+    "-n",
+    String(max),
+    range,
+    "--",
+  ]);
+  if (out === null) return [];
+  const commits: LoggedCommit[] = [];
+  for (const rec of out.split(RECORD)) {
+    const a = rec.indexOf(FIELD);
+    const b = rec.indexOf(FIELD, a + 1);
+    if (a < 0 || b < 0) continue;
+    const files = rec
+      .slice(b + 1)
+      .split("\n")
+      .filter((l) => l.length > 0);
+    commits.push({ hash: rec.slice(0, a), message: rec.slice(a + 1, b).trim(), files });
+  }
+  return commits;
+}
+
+function ensureTables(db: DB): void {
+  db.exec(`
+CREATE TABLE IF NOT EXISTS commits(id INTEGER PRIMARY KEY, hash TEXT NOT NULL, files TEXT NOT NULL);
+CREATE VIRTUAL TABLE IF NOT EXISTS commits_fts USING fts5(message, words, content='', contentless_delete=1);
+`);
+}
+
+function insertCommits(db: DB, commits: LoggedCommit[]): void {
+  const ins = db.prepare("INSERT INTO commits(hash, files) VALUES(?, ?)");
+  const fts = db.prepare("INSERT INTO commits_fts(rowid, message, words) VALUES(?, ?, ?)");
+  // Oldest first, so that ids grow with recency and the oldest are the ones trimmed.
+  for (let i = commits.length - 1; i >= 0; i--) {
+    const c = commits[i]!;
+    if (!c.files.length || !c.message) continue;
+    const id = ins.run(c.hash, c.files.join("\n")).lastInsertRowid;
+    fts.run(id, c.message, splitIdentifierWords(c.message));
+  }
+}
+
+/**
+ * Brings the indexed history to `src` (a no-op when it is already there). Returns null when the
+ * source is not a git repository or the revision does not exist: localization then goes without.
+ */
+export function syncHistory(db: DB, src: HistorySource, opts: HistoryOptions = {}): HistoryState | null {
+  const max = opts.maxCommits ?? DEFAULT_MAX_COMMITS;
+  const head = resolveCommit(src);
+  if (!head) return null;
+  ensureTables(db);
+  const count = () => db.prepare("SELECT count(*) FROM commits").pluck().get() as number;
+  const indexed = getMeta(db, "history_head");
+  if (indexed === head) return { head, commits: count(), action: "unchanged" };
+  const append = indexed !== undefined && isAncestor(src.repo, indexed, head);
+  const commits = readLog(src.repo, append ? `${indexed}..${head}` : head, max);
+  db.transaction(() => {
+    if (!append) {
+      // Contentless FTS5 tables are emptied with their special delete-all command.
+      db.prepare("DELETE FROM commits").run();
+      db.prepare("INSERT INTO commits_fts(commits_fts) VALUES('delete-all')").run();
+    }
+    insertCommits(db, commits);
+    const over = count() - max;
+    if (over > 0) {
+      const cut = db
+        .prepare("SELECT id FROM commits ORDER BY id LIMIT 1 OFFSET ?")
+        .pluck()
+        .get(over) as number;
+      db.prepare("DELETE FROM commits_fts WHERE rowid < ?").run(cut);
+      db.prepare("DELETE FROM commits WHERE id < ?").run(cut);
+    }
+    setMeta(db, "history_head", head);
+  })();
+  return { head, commits: count(), action: append ? "appended" : "rebuilt" };
+}
+
+export interface SimilarCommit {
+  hash: string;
+  score: number;
+  files: string[];
+}
+
+/** The commits whose messages best match an FTS5 query, best first. */
+export function similarCommits(db: DB, ftsQuery: string, limit: number): SimilarCommit[] {
+  const hasTable = db
+    .prepare("SELECT count(*) FROM sqlite_master WHERE name = 'commits_fts'")
+    .pluck()
+    .get() as number;
+  if (!hasTable || !ftsQuery) return [];
+  const rows = db
+    .prepare(
+      `SELECT c.hash, -bm25(commits_fts) AS score, c.files FROM commits_fts JOIN commits c ON c.id = commits_fts.rowid
+       WHERE commits_fts MATCH ? ORDER BY bm25(commits_fts) LIMIT ?`,
+    )
+    .raw()
+    .all(ftsQuery, limit) as Array<[string, number, string]>;
+  return rows.map(([hash, score, files]) => ({ hash, score, files: files.split("\n") }));
+}
