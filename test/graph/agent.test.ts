@@ -1,4 +1,5 @@
-import { writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -180,6 +181,24 @@ describe("CLI", () => {
     writeFileSync(join(repo, "pkg/util.py"), FIXTURES["pkg/util.py"]!.replace("hi=100", "hi=10"));
     const imp = JSON.parse((await cli("impact", "--json")).out);
     expect(imp.changed[0]).toMatchObject({ qualifiedName: "clamp", signatureChanged: true });
+  });
+
+  it("localize learns from past commits; --no-history leaves them out", async () => {
+    const shapes = join(repo, "pkg/shapes.py");
+    writeFileSync(shapes, `${readFileSync(shapes, "utf8")}# v2\n`);
+    for (const args of [
+      ["add", "pkg/shapes.py"],
+      ["commit", "-qm", "Fix wobbly perimeter of mirrored polygons"],
+    ])
+      execFileSync("git", ["-c", "user.email=t@t", "-c", "user.name=t", ...args], { cwd: repo });
+    const issue = join(cache, "history-issue.txt");
+    writeFileSync(issue, "Mirrored polygons get a wobbly perimeter");
+    const paths = async (...extra: string[]) =>
+      JSON.parse((await cli("localize", "--issue", issue, "--json", ...extra)).out).files.map(
+        (f: { path: string }) => f.path,
+      );
+    expect(await paths()).toContain("pkg/shapes.py");
+    expect(await paths("--no-history")).not.toContain("pkg/shapes.py");
   });
 
   it("exit codes: 2 for bad input", async () => {
