@@ -8,10 +8,10 @@
  * Wall times are medians of `--runs` runs (raw parse, ctags, cold build — each cold build into a
  * new cache directory).
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
@@ -106,6 +106,90 @@ async function extractionStages(
   return t;
 }
 
+/**
+ * The single-thread baseline's own timing: the parse calls only, with the dead trees collected
+ * outside it every 64 files. Returns the summed milliseconds of the parse calls.
+ */
+async function timedParses(
+  loader: LanguageLoader,
+  texts: Array<{ path: string; text: string }>,
+): Promise<{ wall: number; cpu: number }> {
+  let wall = 0;
+  let cpu = 0;
+  for (let k = 0; k < texts.length; k++) {
+    if (k % 64 === 0) collectGarbage();
+    const t = texts[k]!;
+    const lang = await loader.load(languageForPath(t.path)!);
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    lang.parse(t.text).dispose();
+    const c = process.cpuUsage(c0);
+    cpu += (c.user + c.system) / 1000;
+    wall += performance.now() - t0;
+  }
+  return { wall, cpu };
+}
+
+/**
+ * `--child-parse REPO --part I --parts N`: the raw parse of every N-th file from the I-th, timed
+ * as the baseline is. Grammars are loaded and files read first; the parse starts when the parent
+ * writes a line, so that the N children parse at the same time. Prints {ms} as JSON.
+ */
+async function childParse(repo: string, part: number, parts: number): Promise<void> {
+  const src = localFileSource(repo);
+  const { files } = await src.list();
+  const mine = files.filter((f, i) => f.size <= 1024 * 1024 && i % parts === part);
+  const texts = mine.map((f) => ({ path: f.path, text: readFileSync(join(src.root, f.path), "utf8") }));
+  const loader = new LanguageLoader("native");
+  for (const t of texts) await loader.load(languageForPath(t.path)!);
+  process.stdout.write("ready\n");
+  await new Promise<void>((r) => process.stdin.once("data", () => r()));
+  console.log(JSON.stringify({ ms: (await timedParses(loader, texts)).wall }));
+  process.stdin.destroy();
+}
+
+/**
+ * What the cores give to the parse alone: N processes, each parsing 1/N of the files at the same
+ * time, nothing extracted or stored. The slowest one's parse time is the floor of any build on
+ * N cores that parses every file.
+ */
+async function parallelRawParse(repo: string, parts: number): Promise<number> {
+  const children = Array.from({ length: parts }, (_, part) =>
+    spawn(
+      process.execPath,
+      [
+        ...process.execArgv,
+        fileURLToPath(import.meta.url),
+        "--child-parse",
+        repo,
+        "--part",
+        String(part),
+        "--parts",
+        String(parts),
+      ],
+      { stdio: ["pipe", "pipe", "inherit"] },
+    ),
+  );
+  const outputs = children.map((c) => {
+    let out = "";
+    c.stdout.on("data", (d) => {
+      out += d;
+    });
+    const ready = new Promise<void>((r) => {
+      const check = () => (out.includes("ready\n") ? r() : c.stdout.once("data", check));
+      check();
+    });
+    const done = new Promise<string>((r, reject) =>
+      c.on("close", (code) => (code === 0 ? r(out) : reject(new Error(`parse child exited with ${code}`)))),
+    );
+    return { ready, done };
+  });
+  await Promise.all(outputs.map((o) => o.ready));
+  for (const c of children) c.stdin.write("go\n");
+  const results = await Promise.all(outputs.map((o) => o.done));
+  return Math.max(...results.map((o) => (JSON.parse(o.trim().split("\n").pop()!) as { ms: number }).ms));
+}
+
 /** `--child-build REPO --cache DIR`: one cold build; prints {wall, cpu, rss} as JSON. */
 async function childBuild(repo: string, cacheDir: string): Promise<void> {
   const g = await openCodeGraph(repo, { cacheDir });
@@ -121,6 +205,8 @@ async function childBuild(repo: string, cacheDir: string): Promise<void> {
 async function main(): Promise<void> {
   const child = arg("child-build");
   if (child) return childBuild(child, arg("cache")!);
+  const parseChild = arg("child-parse");
+  if (parseChild) return childParse(parseChild, Number(arg("part")), Number(arg("parts")));
   const repo = arg("repo");
   if (!repo) {
     console.error("usage: npx tsx bench/graph/run.ts --repo DIR [--queries N]");
@@ -143,7 +229,6 @@ async function main(): Promise<void> {
   const raw: Record<string, number> = {};
   // CPU time (all threads of this process): on a shared machine it moves less than wall time.
   const rawCpu: Record<string, number> = {};
-  const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
   for (const backend of ["native", "wasm"] as const) {
     const loader = new LanguageLoader(backend);
     for (const t of texts) await loader.load(languageForPath(t.path)!); // grammar loading not timed
@@ -152,18 +237,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < (backend === "native" ? runs : 1); i++) {
       // Only the parse calls are timed; every 64 files the dead trees are collected outside the
       // timed part, so the baseline is the parser's own cost, not its garbage's.
-      let w = 0;
-      let c = 0;
-      for (let k = 0; k < texts.length; k++) {
-        if (k % 64 === 0) collectGarbage();
-        const t = texts[k]!;
-        const lang = await loader.load(languageForPath(t.path)!);
-        const t0 = performance.now();
-        const c0 = process.cpuUsage();
-        lang.parse(t.text).dispose();
-        c += cpuMs(process.cpuUsage(c0));
-        w += performance.now() - t0;
-      }
+      const { wall: w, cpu: c } = await timedParses(loader, texts);
       wall.push(w);
       cpu.push(c);
     }
@@ -171,6 +245,11 @@ async function main(): Promise<void> {
     rawCpu[backend] = median(cpu);
   }
   const stages = await extractionStages(texts);
+  // The same parse spread over every core (one process per core, started together).
+  const cores = availableParallelism();
+  const parallelParse: number[] = [];
+  for (let i = 0; i < runs; i++) parallelParse.push(await parallelRawParse(repo, cores));
+  const rawParallel = median(parallelParse);
 
   // Baseline 2: ctags -R.
   const tagsFile = join(mkdtempSync(join(tmpdir(), "fp-ctags-")), "tags");
@@ -270,6 +349,9 @@ async function main(): Promise<void> {
   console.log("baselines (same run):");
   console.log(`  raw parse, single thread, native     ${ms(raw["native"]!)}  (CPU ${ms(rawCpu["native"]!)})`);
   console.log(`  raw parse, single thread, wasm       ${ms(raw["wasm"]!)}`);
+  console.log(
+    `  ${`raw parse, ${cores} processes at once`.padEnd(37)}${ms(rawParallel)}   ${(rawParallel / raw["native"]!).toFixed(2)}× single thread (slowest process; nothing extracted: a floor for a build on ${cores} cores)`,
+  );
   console.log(`  ctags -R                             ${ms(ctagsMs)}`);
   const x = (v: number) => `${ms(v)} (${(v / stages.parse).toFixed(2)}×)`;
   console.log("single-thread extraction, one pass, time of each stage (× its parse):");
