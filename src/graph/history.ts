@@ -30,6 +30,8 @@ export interface HistoryState {
 }
 
 const DEFAULT_MAX_COMMITS = 30_000;
+/** Bumped when what is read from the log changes: an index of another format is read again. */
+const HISTORY_FORMAT = "1";
 const RECORD = "\x1e";
 const FIELD = "\x1f";
 
@@ -124,7 +126,7 @@ export function syncHistory(db: DB, src: HistorySource, opts: HistoryOptions = {
   if (!head) return null;
   ensureTables(db);
   const count = () => db.prepare("SELECT count(*) FROM commits").pluck().get() as number;
-  const indexed = getMeta(db, "history_head");
+  const indexed = getMeta(db, "history_format") === HISTORY_FORMAT ? getMeta(db, "history_head") : undefined;
   if (indexed === head) return { head, commits: count(), action: "unchanged" };
   const append = indexed !== undefined && isAncestor(src.repo, indexed, head);
   const commits = readLog(src.repo, append ? `${indexed}..${head}` : head, max);
@@ -145,6 +147,7 @@ export function syncHistory(db: DB, src: HistorySource, opts: HistoryOptions = {
       db.prepare("DELETE FROM commits WHERE id < ?").run(cut);
     }
     setMeta(db, "history_head", head);
+    setMeta(db, "history_format", HISTORY_FORMAT);
   })();
   return { head, commits: count(), action: append ? "appended" : "rebuilt" };
 }

@@ -80,6 +80,9 @@ describe("commit history as localization evidence", () => {
       const full = syncHistory(db, { repo: root, rev: "HEAD" });
       expect(full).toMatchObject({ action: "rebuilt", commits: 3 });
       expect(syncHistory(db, { repo: root, rev: "HEAD" })).toMatchObject({ action: "unchanged", commits: 3 });
+      // An index written in another format (what is read from the log changed) is read again.
+      db.prepare("UPDATE meta SET value = 'old' WHERE key = 'history_format'").run();
+      expect(syncHistory(db, { repo: root, rev: "HEAD" })).toMatchObject({ action: "rebuilt", commits: 3 });
 
       const next = commit(
         root,
