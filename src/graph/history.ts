@@ -126,11 +126,21 @@ export function syncHistory(db: DB, src: HistorySource, opts: HistoryOptions = {
   if (!head) return null;
   ensureTables(db);
   const count = () => db.prepare("SELECT count(*) FROM commits").pluck().get() as number;
-  const indexed = getMeta(db, "history_format") === HISTORY_FORMAT ? getMeta(db, "history_head") : undefined;
+  const indexedHead = () =>
+    getMeta(db, "history_format") === HISTORY_FORMAT ? getMeta(db, "history_head") : undefined;
+  const indexed = indexedHead();
   if (indexed === head) return { head, commits: count(), action: "unchanged" };
   const append = indexed !== undefined && isAncestor(src.repo, indexed, head);
   const commits = readLog(src.repo, append ? `${indexed}..${head}` : head, max);
+  let state: HistoryState = { head, commits: 0, action: append ? "appended" : "rebuilt" };
+  // Written under the write lock, and only if no other process synced while git log ran (two
+  // appends of the same range would index those commits twice).
   db.transaction(() => {
+    const now = indexedHead();
+    if (now !== indexed) {
+      state = { head: now ?? head, commits: 0, action: "unchanged" };
+      return;
+    }
     if (!append) {
       // Contentless FTS5 tables are emptied with their special delete-all command.
       db.prepare("DELETE FROM commits").run();
@@ -148,8 +158,8 @@ export function syncHistory(db: DB, src: HistorySource, opts: HistoryOptions = {
     }
     setMeta(db, "history_head", head);
     setMeta(db, "history_format", HISTORY_FORMAT);
-  })();
-  return { head, commits: count(), action: append ? "appended" : "rebuilt" };
+  }).immediate();
+  return { ...state, commits: count() };
 }
 
 export interface SimilarCommit {
