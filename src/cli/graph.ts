@@ -319,6 +319,8 @@ export function registerGraphCommands(program: Command): void {
               ...r.files.map((f) => `${f.score.toFixed(3)}  ${f.path}`),
               "",
               ...r.symbols.map((s) => `${s.score.toFixed(3)}  ${s.name}  ${s.path}:${s.line}`),
+              ...(r.commits.length ? ["", "similar past commits:"] : []),
+              ...r.commits.map((c) => `${c.hash.slice(0, 10)}  ${c.subject}  (${c.files.join(", ")})`),
             ].join("\n"),
           );
         });

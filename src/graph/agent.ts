@@ -49,6 +49,10 @@ export function localizationSummary(
     lines.push("", "Likely relevant symbols:");
     for (const s of loc.symbols.slice(0, 10)) lines.push(`- ${s.name} (${s.path}:${s.line})`);
   }
+  if (loc.commits.length) {
+    lines.push("", "Past commits whose messages read like the issue (`git show HASH` for the change):");
+    for (const c of loc.commits) lines.push(`- ${c.hash.slice(0, 10)} ${c.subject} (${c.files.join(", ")})`);
+  }
   const map = renderRepoMap(graph, {
     budgetTokens: opts.budgetTokens ?? 1024,
     fileWeights: new Map(loc.files.map((f) => [f.path, f.score])),

@@ -31,7 +31,7 @@ export interface HistoryState {
 
 const DEFAULT_MAX_COMMITS = 30_000;
 /** Bumped when what is read from the log changes: an index of another format is read again. */
-const HISTORY_FORMAT = "1";
+const HISTORY_FORMAT = "2";
 const RECORD = "\x1e";
 const FIELD = "\x1f";
 
@@ -97,21 +97,22 @@ export function readLog(repo: string, range: string, max: number): LoggedCommit[
   return commits;
 }
 
-function ensureTables(db: DB): void {
-  db.exec(`
-CREATE TABLE IF NOT EXISTS commits(id INTEGER PRIMARY KEY, hash TEXT NOT NULL, files TEXT NOT NULL);
+const TABLES = `
+CREATE TABLE IF NOT EXISTS commits(
+  id INTEGER PRIMARY KEY, hash TEXT NOT NULL, subject TEXT NOT NULL, files TEXT NOT NULL
+);
 CREATE VIRTUAL TABLE IF NOT EXISTS commits_fts USING fts5(message, words, content='', contentless_delete=1);
-`);
-}
+`;
 
 function insertCommits(db: DB, commits: LoggedCommit[]): void {
-  const ins = db.prepare("INSERT INTO commits(hash, files) VALUES(?, ?)");
+  const ins = db.prepare("INSERT INTO commits(hash, subject, files) VALUES(?, ?, ?)");
   const fts = db.prepare("INSERT INTO commits_fts(rowid, message, words) VALUES(?, ?, ?)");
   // Oldest first, so that ids grow with recency and the oldest are the ones trimmed.
   for (let i = commits.length - 1; i >= 0; i--) {
     const c = commits[i]!;
     if (!c.files.length || !c.message) continue;
-    const id = ins.run(c.hash, c.files.join("\n")).lastInsertRowid;
+    const subject = c.message.split("\n", 1)[0]!.slice(0, 200);
+    const id = ins.run(c.hash, subject, c.files.join("\n")).lastInsertRowid;
     fts.run(id, c.message, splitIdentifierWords(c.message));
   }
 }
@@ -124,7 +125,7 @@ export function syncHistory(db: DB, src: HistorySource, opts: HistoryOptions = {
   const max = opts.maxCommits ?? DEFAULT_MAX_COMMITS;
   const head = resolveCommit(src);
   if (!head) return null;
-  ensureTables(db);
+  db.exec(TABLES);
   const count = () => db.prepare("SELECT count(*) FROM commits").pluck().get() as number;
   const indexedHead = () =>
     getMeta(db, "history_format") === HISTORY_FORMAT ? getMeta(db, "history_head") : undefined;
@@ -142,9 +143,9 @@ export function syncHistory(db: DB, src: HistorySource, opts: HistoryOptions = {
       return;
     }
     if (!append) {
-      // Contentless FTS5 tables are emptied with their special delete-all command.
-      db.prepare("DELETE FROM commits").run();
-      db.prepare("INSERT INTO commits_fts(commits_fts) VALUES('delete-all')").run();
+      // Made anew: the tables of an older format may have other columns.
+      db.exec("DROP TABLE IF EXISTS commits; DROP TABLE IF EXISTS commits_fts;");
+      db.exec(TABLES);
     }
     insertCommits(db, commits);
     const over = count() - max;
@@ -164,6 +165,8 @@ export function syncHistory(db: DB, src: HistorySource, opts: HistoryOptions = {
 
 export interface SimilarCommit {
   hash: string;
+  /** The message's first line. */
+  subject: string;
   score: number;
   files: string[];
 }
@@ -177,10 +180,10 @@ export function similarCommits(db: DB, ftsQuery: string, limit: number): Similar
   if (!hasTable || !ftsQuery) return [];
   const rows = db
     .prepare(
-      `SELECT c.hash, -bm25(commits_fts) AS score, c.files FROM commits_fts JOIN commits c ON c.id = commits_fts.rowid
+      `SELECT c.hash, c.subject, -bm25(commits_fts) AS score, c.files FROM commits_fts JOIN commits c ON c.id = commits_fts.rowid
        WHERE commits_fts MATCH ? ORDER BY bm25(commits_fts) LIMIT ?`,
     )
     .raw()
-    .all(ftsQuery, limit) as Array<[string, number, string]>;
-  return rows.map(([hash, score, files]) => ({ hash, score, files: files.split("\n") }));
+    .all(ftsQuery, limit) as Array<[string, string, number, string]>;
+  return rows.map(([hash, subject, score, files]) => ({ hash, subject, score, files: files.split("\n") }));
 }

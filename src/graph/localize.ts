@@ -31,6 +31,8 @@ export interface LocalizeResult {
   /** `why`: each signal's contribution to the score (only with `explain`). */
   files: Array<{ path: string; score: number; why?: Record<string, number> }>;
   symbols: Array<{ name: string; path: string; line: number; score: number }>;
+  /** Past commits whose messages read most like the issue, with the source files they changed. */
+  commits: Array<{ hash: string; subject: string; files: string[] }>;
 }
 
 const STOPWORDS = new Set(
@@ -473,14 +475,19 @@ export interface LocalizeOptions {
 }
 
 /** Files changed by past commits whose messages read like the issue (not tests, docs, other languages). */
-function historyFiles(graph: CodeGraph, terms: IssueTerm[], src: HistorySource | false): Map<string, number> {
+function historyFiles(
+  graph: CodeGraph,
+  terms: IssueTerm[],
+  src: HistorySource | false,
+): { out: Map<string, number>; commits: LocalizeResult["commits"] } {
   const out = new Map<string, number>();
-  if (!src || !terms.length) return out;
+  const commits: LocalizeResult["commits"] = [];
+  if (!src || !terms.length) return { out, commits };
   try {
-    if (!syncHistory(graph.db, src)) return out;
+    if (!syncHistory(graph.db, src)) return { out, commits };
   } catch {
     // History is extra evidence: a database that cannot be written to (read-only, busy) goes without.
-    return out;
+    return { out, commits };
   }
   const known = new Set(filePaths(graph).values());
   const main = graph.mainLanguage();
@@ -495,8 +502,9 @@ function historyFiles(graph: CodeGraph, terms: IssueTerm[], src: HistorySource |
     );
     if (!files.length || files.length > HISTORY_MAX_FILES) continue;
     for (const p of files) addTo(out, p, c.score / Math.sqrt(files.length));
+    if (commits.length < 3) commits.push({ hash: c.hash, subject: c.subject, files });
   }
-  return out;
+  return { out, commits };
 }
 
 export function localize(graph: CodeGraph, issueText: string, opts: LocalizeOptions = {}): LocalizeResult {
@@ -628,7 +636,7 @@ export function localize(graph: CodeGraph, issueText: string, opts: LocalizeOpti
   }
 
   // 4c. Past commits whose messages read like the issue.
-  const history = historyFiles(graph, sig.terms, opts.history ?? graph.history);
+  const { out: history, commits } = historyFiles(graph, sig.terms, opts.history ?? graph.history);
 
   const parts: Array<[string, Map<string, number>, number]> = [
     ["explicit", normalize(explicit), 3],
@@ -733,7 +741,7 @@ export function localize(graph: CodeGraph, issueText: string, opts: LocalizeOpti
     .filter((s) => s.score > 0)
     .sort((a, b) => b.score - a.score)
     .slice(0, opts.topSymbols ?? Math.max(top, 10));
-  return { files, symbols };
+  return { files, symbols, commits };
 }
 
 /** Lower-case words of identifiers and text: snake_case, camelCase and prose split apart. */

@@ -3,7 +3,13 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { similarCommits } from "../../src/graph/history.js";
-import { type CodeGraph, localize, openCodeGraph, syncHistory } from "../../src/graph/index.js";
+import {
+  type CodeGraph,
+  localizationSummary,
+  localize,
+  openCodeGraph,
+  syncHistory,
+} from "../../src/graph/index.js";
 import { openStore } from "../../src/graph/store.js";
 import { tempCache, writeRepo } from "./fixtures.js";
 
@@ -69,6 +75,18 @@ describe("commit history as localization evidence", () => {
       const reader = withHistory.find((f) => f.path === "pkg/reader.py");
       expect(reader?.why?.["history"]).toBeGreaterThan(0);
       expect(withHistory.map((f) => f.path)).toEqual(["pkg/colors.py", "pkg/reader.py"]);
+      // The commits themselves come with the answer (the agent's prompt lists them).
+      expect(localize(g, ISSUE).commits).toEqual([
+        {
+          hash: escapesFix,
+          subject: "Fix tokenizer crash on unicode escapes in string literals",
+          files: ["pkg/reader.py"],
+        },
+      ]);
+      expect(localizationSummary(g, ISSUE)).toContain(
+        `- ${escapesFix.slice(0, 10)} Fix tokenizer crash on unicode escapes in string literals (pkg/reader.py)`,
+      );
+      expect(localize(g, ISSUE, { history: false }).commits).toEqual([]);
     } finally {
       g.close();
     }
