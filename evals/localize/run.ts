@@ -215,6 +215,14 @@ async function main(): Promise<void> {
         top: 10,
         topSymbols: 10,
         history: noHistory ? false : { repo: wt, rev: t.base_commit },
+        // The work tree is not at the base commit when a snapshot was used: read files from git.
+        readSource: (p) => {
+          try {
+            return git(wt, "show", `${t.base_commit}:${p}`);
+          } catch {
+            return null;
+          }
+        },
       });
       const gold = [...new Set(parseUnifiedDiff(t.patch).map((c) => c.path))];
       const goldFns = goldFunctions(g, t.patch);

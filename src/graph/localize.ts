@@ -14,14 +14,21 @@
  *   at home rises above a hub that matches many words a little;
  * - BM25 over symbols (name, split words, docstring), a file scored by its best symbols;
  * - error messages and other verbatim word runs found as FTS5 phrases, rarer ones weighing more;
+ * - past commits whose messages read like the issue, lending their score to the files they
+ *   changed (src/graph/history.ts);
  * - propagation over the reference graph (personalized PageRank) so that code the matches
  *   depend on rises too;
+ * - the best candidates' functions read in full, BM25 over each body: a file rises by its best
+ *   function (the issue's words together in one function, not spread over a hub);
  * - demotion of tests, docs, vendored code, other languages, and generated files and data
  *   tables (a "do not edit" or ANTLR banner; thousands of lines holding one or two statements).
  *
  * Symbols are ranked by their own evidence (frames, names, symbol BM25, words shared with the
- * issue among the top files' functions) times how strongly their file is implicated.
+ * issue among the top files' functions, their body's BM25) times how strongly their file is
+ * implicated.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { CodeGraph, SymbolHit } from "./graph.js";
 import { isTestPath } from "./graph.js";
 import { type HistorySource, similarCommits, syncHistory } from "./history.js";
@@ -83,6 +90,14 @@ const HISTORY_TERMS = 80;
 const HISTORY_COMMITS = 30;
 const HISTORY_MAX_FILES = 20;
 const HISTORY_W = 1;
+
+/**
+ * Function bodies: the best files so far have their functions read in full and scored by BM25
+ * over the issue's terms; the signal's weight for files, and for the functions themselves.
+ */
+const BODY_CANDIDATES = 30;
+const BODY_W = 1.5;
+const FN_BODY_W = 1;
 
 /** Symbols of the top files scored by words shared with the issue: weight of that evidence. */
 const LOCAL_W = 1;
@@ -472,6 +487,8 @@ export interface LocalizeOptions {
    * graph's own (`CodeGraphOptions.history`); `false` to leave history out.
    */
   history?: HistorySource | false;
+  /** Reads a file of the index (default: from the graph's root); the eval reads a commit's. */
+  readSource?: (path: string) => string | null;
 }
 
 /** Files changed by past commits whose messages read like the issue (not tests, docs, other languages). */
@@ -685,17 +702,35 @@ export function localize(graph: CodeGraph, issueText: string, opts: LocalizeOpti
   // language other than the repository's main one — unless the issue names the file.
   const mainLanguage = graph.mainLanguage();
   const generated = generatedFiles(graph);
-  for (const [p, v] of fileScore) {
-    if (mentioned.has(p)) continue;
+  const penalty = (p: string): number => {
+    if (mentioned.has(p)) return 1;
     let f = 1;
     if (opts.penalizeTests !== false && isTestPath(p)) f *= 0.1;
     if (isPeripheralPath(p)) f *= 0.3;
     if (generated.has(p)) f *= GENERATED_W;
     if (mainLanguage && graph.languageOf(p) !== mainLanguage) f *= 0.5;
+    return f;
+  };
+  for (const [p, v] of fileScore) {
+    const f = penalty(p);
     if (f !== 1) {
       fileScore.set(p, v * f);
       note(p, "penalty", f);
     }
+  }
+
+  // 6. The best candidates' functions read in full: a file rises by its best function's match
+  // with the issue (a hub matches many words across the file; the fix's function matches them
+  // together). Added after the penalties, with the same penalties.
+  const candidates = [...fileScore.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, BODY_CANDIDATES)
+    .map(([p]) => p);
+  const bodies = functionBodies(graph, sig.terms, candidates, opts.readSource ?? rootReader(graph));
+  for (const [p, v] of normalize(bodies.files)) {
+    const add = v * BODY_W * penalty(p);
+    addTo(fileScore, p, add);
+    note(p, "bodies", add);
   }
 
   const files = [...fileScore.entries()]
@@ -720,6 +755,7 @@ export function localize(graph: CodeGraph, issueText: string, opts: LocalizeOpti
       let d = 0;
       for (const w of new Set(splitWords(h.doc))) d += tokenWeight.get(w) ?? 0;
       s += 0.2 * Math.min(d, 20);
+      s += (bodies.functions.get(h.id) ?? 0) * FN_BODY_W;
       if (s > 0) addSym({ ...h, match: "fuzzy" }, s * LOCAL_W);
     }
   }
@@ -742,6 +778,74 @@ export function localize(graph: CodeGraph, issueText: string, opts: LocalizeOpti
     .sort((a, b) => b.score - a.score)
     .slice(0, opts.topSymbols ?? Math.max(top, 10));
   return { files, symbols, commits };
+}
+
+function rootReader(graph: CodeGraph): (path: string) => string | null {
+  return (p) => {
+    try {
+      return readFileSync(join(graph.root, p), "utf8");
+    } catch {
+      return null;
+    }
+  };
+}
+
+/**
+ * BM25 of the issue's terms over the functions and methods of `paths` (their source lines, words
+ * split as in identifiers), with each term's rarity among the repository's files. A file scores
+ * its best function plus a quarter of its second.
+ */
+function functionBodies(
+  graph: CodeGraph,
+  terms: IssueTerm[],
+  paths: string[],
+  read: (path: string) => string | null,
+): { files: Map<string, number>; functions: Map<number, number> } {
+  const files = new Map<string, number>();
+  const functions = new Map<number, number>();
+  const nFiles = Math.max(1, filePaths(graph).size);
+  const df = graph.db.prepare("SELECT count(*) FROM files_fts WHERE files_fts MATCH ?").pluck();
+  const query = terms.slice(0, 60).flatMap((t) => {
+    const parts = splitWords(t.text);
+    const n = parts.length ? (df.get(t.fts) as number) : 0;
+    return n ? [{ parts, weight: t.weight * Math.log(1 + nFiles / n) }] : [];
+  });
+  if (!query.length) return { files, functions };
+  const fnsOf = graph.db.prepare(
+    "SELECT s.id, s.line, s.end_line AS endLine FROM symbols s JOIN files f ON f.id = s.file_id WHERE f.path = ? AND s.kind IN ('function', 'method')",
+  );
+  const rows: Array<{ id: number; path: string; length: number; tf: number[] }> = [];
+  for (const p of paths) {
+    const text = read(p);
+    if (text === null) continue;
+    const lines = text.split("\n");
+    for (const r of fnsOf.all(p) as Array<{ id: number; line: number; endLine: number }>) {
+      const words = splitWords(lines.slice(r.line - 1, r.endLine).join("\n"));
+      const counts = new Map<string, number>();
+      for (const w of words) counts.set(w, (counts.get(w) ?? 0) + 1);
+      // A multi-word term (`autodoc_typehints`) counts as often as its rarest part.
+      const tf = query.map((q) => Math.min(...q.parts.map((x) => counts.get(x) ?? 0)));
+      rows.push({ id: r.id, path: p, length: words.length, tf });
+    }
+  }
+  const avg = rows.reduce((a, r) => a + r.length, 0) / Math.max(1, rows.length) || 1;
+  const perFile = new Map<string, number[]>();
+  for (const r of rows) {
+    let score = 0;
+    r.tf.forEach((tf, i) => {
+      if (tf) score += (query[i]!.weight * tf * 2.2) / (tf + 1.2 * (0.25 + (0.75 * r.length) / avg));
+    });
+    if (score <= 0) continue;
+    functions.set(r.id, score);
+    const l = perFile.get(r.path) ?? [];
+    l.push(score);
+    perFile.set(r.path, l);
+  }
+  for (const [p, l] of perFile) {
+    l.sort((a, b) => b - a);
+    files.set(p, l[0]! + 0.25 * (l[1] ?? 0));
+  }
+  return { files, functions };
 }
 
 /** Lower-case words of identifiers and text: snake_case, camelCase and prose split apart. */

@@ -241,3 +241,43 @@ describe("localize: file paths written in the issue", () => {
     expect(named?.why?.["penalty"]).toBeUndefined();
   });
 });
+
+describe("localize: function bodies", () => {
+  let g: CodeGraph;
+  const ISSUE =
+    "Invoice total goes negative\nWhen the discount is larger than the subtotal, the invoice total is negative instead of zero.";
+  beforeAll(async () => {
+    // A hub whose functions each use one word of the issue, many times over; and a module whose
+    // one function uses them all together, under a name that says none of them.
+    const hub = ["invoice", "discount", "subtotal", "negative", "total", "larger"]
+      .map(
+        (w, i) =>
+          `def helper_${i}(rows):\n    ${w} = [r for r in rows if r]\n    # ${w} ${w} ${w}\n    return ${w}\n`,
+      )
+      .join("\n");
+    const root = writeRepo({
+      "shop/hub.py": hub,
+      "shop/pricing.py":
+        "def settle(order):\n    subtotal = order.subtotal\n    total = subtotal - order.discount  # the invoice total, negative when larger\n    return total\n\n\ndef rounding(x):\n    return round(x, 2)\n",
+      ...Object.fromEntries(
+        Array.from({ length: 12 }, (_, i) => [
+          `shop/misc_${i}.py`,
+          `def unrelated_${i}(a):\n    return a + ${i}\n`,
+        ]),
+      ),
+    });
+    g = await openCodeGraph(root, { cacheDir: tempCache(), workers: 0 });
+    await g.build();
+  });
+  afterAll(() => g.close());
+
+  it("the file whose one function holds the issue's words outranks a hub holding them apart", () => {
+    const r = localize(g, ISSUE, { explain: true });
+    expect(r.files.map((f) => f.path).slice(0, 2)).toEqual(["shop/pricing.py", "shop/hub.py"]);
+    // Without the bodies the hub would lead: it holds every word, and more often.
+    const [pricing, hub] = r.files.map((f) => f.score - (f.why?.["bodies"] ?? 0));
+    expect(hub).toBeGreaterThan(pricing!);
+    // The function that holds them together is the first symbol.
+    expect(r.symbols[0]).toMatchObject({ name: "settle", path: "shop/pricing.py" });
+  });
+});
