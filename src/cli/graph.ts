@@ -119,6 +119,9 @@ export function registerGraphCommands(program: Command): void {
             `files ${s.files}  ${JSON.stringify(s.filesByLanguage)}`,
             `symbols ${s.symbols}  ${JSON.stringify(s.symbolsByKind)}`,
             `edges ${s.edges}  ${JSON.stringify(s.edgesByKind)}`,
+            s.history
+              ? `history ${s.history.commits} commits up to ${s.history.head.slice(0, 10)}`
+              : "history not read yet (the first localize reads it)",
           ].join("\n"),
         );
       });

@@ -11,7 +11,7 @@ import { errorMessage, UsageError } from "../common/index.js";
 import { type Logger, silentLogger } from "../log/index.js";
 import type { FileExtraction } from "./extract.js";
 import { type FileSource, localFileSource } from "./files.js";
-import type { HistorySource } from "./history.js";
+import { type HistorySource, indexedHistory } from "./history.js";
 import { type LanguageId, languageForPath } from "./languages.js";
 import { type BackendKind, LanguageLoader } from "./parser.js";
 import { defaultWorkerCount, runPool, type WorkItem } from "./pool.js";
@@ -84,6 +84,8 @@ export interface GraphStats {
   edges: number;
   edgesByKind: Record<string, number>;
   builtAt: string | null;
+  /** Commits indexed for localization (filled by the first `localize`), null before. */
+  history: { head: string; commits: number } | null;
 }
 
 export interface SymbolHit {
@@ -907,6 +909,7 @@ export class CodeGraph {
       edges: sum(edgesByKind),
       edgesByKind,
       builtAt: getMeta(db, "built_at") ?? null,
+      history: indexedHistory(db),
     };
   }
 

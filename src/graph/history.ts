@@ -163,6 +163,14 @@ export function syncHistory(db: DB, src: HistorySource, opts: HistoryOptions = {
   return { ...state, commits: count() };
 }
 
+/** What the index holds of the history (without reading git), or null before the first sync. */
+export function indexedHistory(db: DB): { head: string; commits: number } | null {
+  const head = getMeta(db, "history_head");
+  const hasTable = db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'commits'").pluck().get();
+  if (!head || !hasTable) return null;
+  return { head, commits: db.prepare("SELECT count(*) FROM commits").pluck().get() as number };
+}
+
 export interface SimilarCommit {
   hash: string;
   /** The message's first line. */

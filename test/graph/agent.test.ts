@@ -199,6 +199,9 @@ describe("CLI", () => {
       );
     expect(await paths()).toContain("pkg/shapes.py");
     expect(await paths("--no-history")).not.toContain("pkg/shapes.py");
+    const head = execFileSync("git", ["rev-parse", "HEAD"], { cwd: repo }).toString().trim();
+    expect(JSON.parse((await cli("stats", "--json")).out).history).toEqual({ head, commits: 2 });
+    expect((await cli("stats")).out).toContain(`history 2 commits up to ${head.slice(0, 10)}`);
   });
 
   it("exit codes: 2 for bad input", async () => {

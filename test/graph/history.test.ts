@@ -67,7 +67,9 @@ describe("commit history as localization evidence", () => {
     const g: CodeGraph = await openCodeGraph(root, { cacheDir: tempCache(), workers: 0 });
     try {
       await g.build();
+      expect(g.stats().history).toBeNull(); // read by the first localize, not by the build
       const withHistory = localize(g, ISSUE, { top: 5, explain: true }).files;
+      expect(g.stats().history).toEqual({ head: git(root, "rev-parse", "HEAD"), commits: 3 });
       const without = localize(g, ISSUE, { top: 5, history: false, explain: true }).files;
       // From the code alone only the file whose docstring shares the issue's words is found.
       expect(without.map((f) => f.path)).toEqual(["pkg/colors.py"]);
