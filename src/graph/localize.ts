@@ -82,22 +82,17 @@ const CALLED_W = 2;
 const DEF_FLOOR = 3;
 
 /**
- * Past commits: the issue's heaviest terms searched in commit messages; the best commits lend
+ * Past commits: the issue's heaviest `terms` searched in commit messages; the best `commits` lend
  * their score to the files they changed, shared out (by square root) among them. Sweeping
- * commits (formatting, renames across the tree) say nothing about one file and are left out.
+ * commits (more than `maxFiles`: formatting, renames across the tree) say nothing about one file.
  */
-const HISTORY_TERMS = 80;
-const HISTORY_COMMITS = 30;
-const HISTORY_MAX_FILES = 20;
-const HISTORY_W = 1;
+const HISTORY = { terms: 80, commits: 30, maxFiles: 20, weight: 1 } as const;
 
 /**
- * Function bodies: the best files so far have their functions read in full and scored by BM25
- * over the issue's terms; the signal's weight for files, and for the functions themselves.
+ * Function bodies: the best `candidates` files so far have their functions read in full and
+ * scored by BM25 over the issue's terms; the signal's weight for files and for the functions.
  */
-const BODY_CANDIDATES = 30;
-const BODY_W = 1.5;
-const FN_BODY_W = 1;
+const BODIES = { candidates: 30, fileWeight: 1.5, functionWeight: 1 } as const;
 
 /** Symbols of the top files scored by words shared with the issue: weight of that evidence. */
 const LOCAL_W = 1;
@@ -509,15 +504,15 @@ function historyFiles(
   const known = new Set(filePaths(graph).values());
   const main = graph.mainLanguage();
   const query = terms
-    .slice(0, HISTORY_TERMS)
+    .slice(0, HISTORY.terms)
     .map((t) => t.fts)
     .join(" OR ");
-  for (const c of similarCommits(graph.db, query, HISTORY_COMMITS)) {
+  for (const c of similarCommits(graph.db, query, HISTORY.commits)) {
     const files = c.files.filter(
       (p) =>
         known.has(p) && !isTestPath(p) && !isPeripheralPath(p) && (!main || graph.languageOf(p) === main),
     );
-    if (!files.length || files.length > HISTORY_MAX_FILES) continue;
+    if (!files.length || files.length > HISTORY.maxFiles) continue;
     for (const p of files) addTo(out, p, c.score / Math.sqrt(files.length));
     if (commits.length < 3) commits.push({ hash: c.hash, subject: c.subject, files });
   }
@@ -663,7 +658,7 @@ export function localize(graph: CodeGraph, issueText: string, opts: LocalizeOpti
     ["bm25", normalize(bm25Files), 1.5],
     ["symbols", normalize(bm25Syms), 0.7],
     ["termRanks", normalize(termRanks), RRF_W],
-    ["history", normalize(history), HISTORY_W],
+    ["history", normalize(history), HISTORY.weight],
   ];
   const why = new Map<string, Record<string, number>>();
   const note = (p: string, signal: string, v: number) => {
@@ -724,11 +719,11 @@ export function localize(graph: CodeGraph, issueText: string, opts: LocalizeOpti
   // together). Added after the penalties, with the same penalties.
   const candidates = [...fileScore.entries()]
     .sort((a, b) => b[1] - a[1])
-    .slice(0, BODY_CANDIDATES)
+    .slice(0, BODIES.candidates)
     .map(([p]) => p);
   const bodies = functionBodies(graph, sig.terms, candidates, opts.readSource ?? rootReader(graph));
   for (const [p, v] of normalize(bodies.files)) {
-    const add = v * BODY_W * penalty(p);
+    const add = v * BODIES.fileWeight * penalty(p);
     addTo(fileScore, p, add);
     note(p, "bodies", add);
   }
@@ -755,7 +750,7 @@ export function localize(graph: CodeGraph, issueText: string, opts: LocalizeOpti
       let d = 0;
       for (const w of new Set(splitWords(h.doc))) d += tokenWeight.get(w) ?? 0;
       s += 0.2 * Math.min(d, 20);
-      s += (bodies.functions.get(h.id) ?? 0) * FN_BODY_W;
+      s += (bodies.functions.get(h.id) ?? 0) * BODIES.functionWeight;
       if (s > 0) addSym({ ...h, match: "fuzzy" }, s * LOCAL_W);
     }
   }
