@@ -100,7 +100,7 @@ export function registerGraphCommands(program: Command): void {
             o,
             s,
             () =>
-              `indexed ${s.files} files (${s.parsed} parsed, ${s.unchanged} unchanged, ${s.removed} removed): ${s.symbols} symbols, ${s.edges} edges; skipped ${s.skipped.binary} binary, ${s.skipped.oversize} oversize, ${s.skipped.unreadable} unreadable, ${s.skipped.symlinks} symlinks; ${s.partial} with parse errors; ${s.ms} ms${s.rebuilt ? " (database rebuilt)" : ""}`,
+              `indexed ${s.files} files (${s.parsed} parsed, ${s.unchanged} unchanged, ${s.removed} removed): ${s.symbols} symbols, ${s.edges} edges; skipped ${s.skipped.binary} binary, ${s.skipped.oversize} oversize, ${s.skipped.unreadable} unreadable, ${s.skipped.symlinks} symlinks; ${s.partial} with parse errors; ${s.ms} ms (writing the database ${s.storeMs} ms)${s.rebuilt ? " (database rebuilt)" : ""}`,
           );
         },
         false,

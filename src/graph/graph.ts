@@ -68,6 +68,11 @@ export interface BuildStats {
   partial: number;
   invalidUtf8: number;
   ms: number;
+  /**
+   * Of `ms`, the time spent writing to the database (files, symbols, full-text rows, edges,
+   * indexes, commit): single-threaded, whatever the number of workers.
+   */
+  storeMs: number;
   /** The database was corrupt or of an older schema and was recreated. */
   rebuilt: boolean;
 }
@@ -457,6 +462,7 @@ export class CodeGraph {
       partial: 0,
       invalidUtf8: 0,
       ms: 0,
+      storeMs: 0,
       rebuilt: this.lastRebuilt,
     };
     this.lastRebuilt = false;
@@ -532,6 +538,7 @@ export class CodeGraph {
       throw err;
     }
     const add = (results: FileResult[]) => {
+      const tA = performance.now();
       for (const r of results) {
         const row = st.fileByPath.get(r.path) as FileRow | undefined;
         if (r.unchanged && row) {
@@ -594,6 +601,7 @@ export class CodeGraph {
         stats.symbols += symIds.length;
         parsed.push({ fileId, path: r.path, ex, symIds });
       }
+      stats.storeMs += performance.now() - tA;
     };
     const commit = (): BuildStats => {
       // Edges: resolved once every changed file's symbols are in place.
@@ -615,6 +623,7 @@ export class CodeGraph {
       if (process.env["FIXPOINT_GRAPH_TIMING"])
         console.error(`indexes ${Math.round(tC - tI)}ms commit ${Math.round(performance.now() - tC)}ms`);
       open = false;
+      stats.storeMs = Math.round(stats.storeMs + performance.now() - tE);
       return stats;
     };
     return { add, commit, rollback };
