@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { extractFile } from "../../src/graph/extract.js";
 import { languageForPath, openCodeGraph, supportedLanguages } from "../../src/graph/index.js";
@@ -66,6 +67,21 @@ describe("extraction", () => {
   it("covers every supported language with a fixture", () => {
     const covered = new Set(Object.keys(FIXTURES).map(languageForPath).filter(Boolean));
     for (const l of supportedLanguages()) expect(covered, l).toContain(l);
+  });
+
+  it("tree-sitter and every grammar are pinned to the exact version installed", () => {
+    // A grammar is compiled for a range of tree-sitter ABIs: a caret range lets `npm install`
+    // bring a grammar the runtime cannot load.
+    const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+      dependencies: Record<string, string>;
+    };
+    const pinned = Object.entries(manifest.dependencies).filter(([name]) => /^(web-)?tree-sitter/.test(name));
+    expect(pinned.length).toBeGreaterThanOrEqual(13);
+    for (const [name, range] of pinned) {
+      expect(range, name).toMatch(/^\d+\.\d+\.\d+$/);
+      const installed = new URL(`../../node_modules/${name}/package.json`, import.meta.url);
+      expect((JSON.parse(readFileSync(installed, "utf8")) as { version: string }).version, name).toBe(range);
+    }
   });
 
   it("native and WASM backends extract identical results for every fixture", async () => {
