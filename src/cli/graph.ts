@@ -12,6 +12,7 @@ import {
   computeImpact,
   localize,
   openCodeGraph,
+  renderImpact,
   renderRepoMap,
   workingTreeDiff,
 } from "../graph/index.js";
@@ -353,22 +354,9 @@ export function registerGraphCommands(program: Command): void {
             throw new UsageError(`${o.repo} is not a git work tree; pass --diff FILE`);
           }
         }
-        await withGraph(o, (g) => {
-          const r = computeImpact(g, diff);
-          print(o, r, () =>
-            [
-              "changed:",
-              ...r.changed.map(
-                (c) =>
-                  `  ${c.kind} ${c.qualifiedName}  ${c.path}:${c.line}${c.signatureChanged ? "  [signature changed]" : ""}`,
-              ),
-              "dependents:",
-              ...r.dependents.map(
-                (d) =>
-                  `  ${d.flagged ? "!" : " "} ${d.relation} ${d.name}  ${d.path}:${d.line}  (of ${d.of})`,
-              ),
-            ].join("\n"),
-          );
+        await withGraph(o, async (g) => {
+          const r = await computeImpact(g, diff);
+          print(o, r, () => renderImpact(r));
         });
       }),
     );

@@ -9,7 +9,7 @@ import { posix } from "node:path";
 import type { Statement } from "better-sqlite3";
 import { errorMessage, UsageError } from "../common/index.js";
 import { type Logger, silentLogger } from "../log/index.js";
-import type { FileExtraction } from "./extract.js";
+import { extractFile, type FileExtraction } from "./extract.js";
 import { type FileSource, localFileSource } from "./files.js";
 import { type HistorySource, indexedHistory } from "./history.js";
 import { type LanguageId, languageForPath } from "./languages.js";
@@ -1056,6 +1056,26 @@ export class CodeGraph {
   }
 
   /** Source text of a symbol's definition. */
+  /** A file of the indexed tree as text, or null when it cannot be read. */
+  async readText(path: string): Promise<string | null> {
+    try {
+      return (await this.source.read(path)).toString("utf8");
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Extracts a text as if it were the file at `path` (its language from the path), without
+   * storing anything: `impact` reads the file as it was before a diff this way. Null for a path
+   * of no supported language.
+   */
+  async extractText(path: string, text: string): Promise<FileExtraction | null> {
+    const language = languageForPath(path);
+    if (!language) return null;
+    return extractFile(await this.loader.load(language), text);
+  }
+
   async definition(query: string, limit = 3): Promise<Array<{ symbol: SymbolHit; source: string }>> {
     const out: Array<{ symbol: SymbolHit; source: string }> = [];
     for (const s of this.resolveSymbols(query, limit)) {

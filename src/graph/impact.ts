@@ -13,51 +13,111 @@ export interface FileChange {
   /** Lines removed, in the old file. */
   removedLines: number[];
   deleted: boolean;
+  /** The file did not exist before the change (`--- /dev/null`). */
+  created: boolean;
+  /** The hunks as written: where each starts in the new file, its length there, its marked lines. */
+  hunks: Array<{ newStart: number; newCount: number; lines: string[] }>;
 }
 
-/** Parses a unified diff into per-file changed line numbers. */
+/** Parses a unified diff into per-file changed line numbers and hunks. */
 export function parseUnifiedDiff(diff: string): FileChange[] {
   const out: FileChange[] = [];
   let cur: FileChange | null = null;
+  let oldPath = "";
   let oldLine = 0;
   let newLine = 0;
+  // Lines still expected in the current hunk: inside one, "--- x" is a removed line, not a header.
+  let oldLeft = 0;
+  let newLeft = 0;
+  let hunk: FileChange["hunks"][number] | null = null;
   for (const line of diff.split("\n")) {
+    if (cur && hunk && (oldLeft > 0 || newLeft > 0)) {
+      const mark = line[0];
+      if (mark === "\\") continue; // "\ No newline at end of file"
+      if (mark === "+" || mark === "-" || mark === " " || line === "") {
+        // An empty line is a context line whose trailing space was stripped.
+        hunk.lines.push(line === "" ? " " : line);
+        if (mark === "+") {
+          cur.addedLines.push(newLine++);
+          newLeft--;
+        } else if (mark === "-") {
+          cur.removedLines.push(oldLine++);
+          oldLeft--;
+        } else {
+          oldLine++;
+          newLine++;
+          oldLeft--;
+          newLeft--;
+        }
+        continue;
+      }
+      oldLeft = newLeft = 0; // a truncated hunk: read the line as a header
+    }
     if (line.startsWith("diff --git ")) {
       cur = null;
+      hunk = null;
       continue;
     }
     if (line.startsWith("--- ")) {
-      cur = { path: "", addedLines: [], removedLines: [], deleted: false };
+      oldPath = line.slice(4).trim();
+      cur = {
+        path: "",
+        addedLines: [],
+        removedLines: [],
+        deleted: false,
+        created: oldPath === "/dev/null",
+        hunks: [],
+      };
       continue;
     }
     if (line.startsWith("+++ ") && cur) {
       const p = line.slice(4).trim();
-      if (p === "/dev/null") cur.deleted = true;
-      cur.path = p.replace(/^b\//, "");
+      if (p === "/dev/null") {
+        cur.deleted = true;
+        cur.path = oldPath.replace(/^a\//, "");
+      } else cur.path = p.replace(/^b\//, "");
       out.push(cur);
       continue;
     }
-    const h = line.match(/^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@/);
-    if (h) {
+    const h = line.match(/^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/);
+    if (h && cur) {
       oldLine = Number(h[1]);
-      newLine = Number(h[2]);
-      continue;
+      newLine = Number(h[3]);
+      oldLeft = h[2] === undefined ? 1 : Number(h[2]);
+      newLeft = h[4] === undefined ? 1 : Number(h[4]);
+      hunk = { newStart: newLine, newCount: newLeft, lines: [] };
+      cur.hunks.push(hunk);
     }
-    if (!cur) continue;
-    if (line.startsWith("+")) cur.addedLines.push(newLine++);
-    else if (line.startsWith("-")) cur.removedLines.push(oldLine++);
-    else if (line.startsWith(" ")) {
-      oldLine++;
-      newLine++;
-    }
-  }
-  // A deleted file's path comes from the "---" side.
-  const re = /^--- a\/(.+)$\n^\+\+\+ \/dev\/null$/gm;
-  for (const m of diff.matchAll(re)) {
-    const c = out.find((f) => f.deleted && f.path === "/dev/null");
-    if (c) c.path = m[1]!;
   }
   return out;
+}
+
+/**
+ * The file as it was before the change, rebuilt from its text now and the diff's hunks; null
+ * when the text does not match what the diff says it became (the diff is of another state).
+ */
+export function textBeforeDiff(textNow: string, change: FileChange): string | null {
+  if (change.created) return "";
+  const now = textNow.split("\n");
+  const before: string[] = [];
+  let at = 0;
+  for (const h of change.hunks) {
+    // A hunk of no new lines (a pure deletion) starts after line newStart, others at it.
+    const start = h.newCount === 0 ? h.newStart : h.newStart - 1;
+    if (start < at || start > now.length) return null;
+    while (at < start) before.push(now[at++]!);
+    for (const l of h.lines) {
+      const body = l.slice(1);
+      if (l[0] === "-") before.push(body);
+      else {
+        if (now[at] !== body) return null;
+        if (l[0] === " ") before.push(body);
+        at++;
+      }
+    }
+  }
+  while (at < now.length) before.push(now[at++]!);
+  return before.join("\n");
 }
 
 export interface ChangedSymbol {
@@ -65,7 +125,11 @@ export interface ChangedSymbol {
   qualifiedName: string;
   kind: string;
   path: string;
+  /** Its line in the new file; for a removed symbol, in the old one. */
   line: number;
+  /** `added`: not there before; `removed`: gone (not in the index any more); else `modified`. */
+  change: "added" | "modified" | "removed";
+  /** Its signature differs from before (a removed symbol counts as changed; an added one does not). */
   signatureChanged: boolean;
 }
 
@@ -77,7 +141,7 @@ export interface Dependent {
   line: number;
   /** The changed symbol (qualified name) it depends on. */
   of: string;
-  /** The changed symbol's signature changed: this dependent likely needs an edit too. */
+  /** The changed symbol's signature changed or it was removed: this dependent likely needs an edit too. */
   flagged: boolean;
 }
 
@@ -95,31 +159,84 @@ export function workingTreeDiff(root: string): string {
   }).toString("utf8");
 }
 
-export function computeImpact(graph: CodeGraph, diff: string, limit = 300): ImpactResult {
+type IndexedSymbol = Omit<OutlineEntry, "depth"> & { parentId: number | null };
+type Changed = ChangedSymbol & { id: number | null; parentId: number | null };
+
+/** Lines of the new file where lines were removed (the lines on both sides of the cut). */
+function removalAnchors(c: FileChange): number[] {
+  const out: number[] = [];
+  for (const h of c.hunks) {
+    let line = h.newStart;
+    for (const l of h.lines) {
+      if (l[0] === "-") out.push(line - 1, line);
+      else line++;
+    }
+  }
+  return out.filter((l) => l > 0);
+}
+
+/**
+ * The symbols of the file before the change: its text now, with the diff undone, extracted again.
+ * Null when that is not possible (the file cannot be read, or the diff is not of its current state).
+ */
+async function symbolsBefore(graph: CodeGraph, c: FileChange) {
+  if (c.created) return [];
+  const now = c.deleted ? "" : await graph.readText(c.path);
+  if (now === null) return null;
+  const before = textBeforeDiff(now, c);
+  if (before === null) return null;
+  return (await graph.extractText(c.path, before))?.symbols ?? null;
+}
+
+/** A signature without layout: spacing, line breaks and a trailing comma do not change it. */
+const normalizeSignature = (s: string) =>
+  s
+    .replace(/\s+/g, " ")
+    .replace(/\s*([()[\]{},:<>=])\s*/g, "$1")
+    .replace(/,([)\]}>])/g, "$1")
+    .trim();
+
+/**
+ * What a diff changes, and who depends on it. When the diff is of the index's current state (the
+ * working tree's diff, or the agent's), the file before the change is rebuilt and extracted
+ * again, and symbols are compared with their old selves: added, removed, or modified with or
+ * without a new signature. Otherwise the diff's lines are read against the symbols' spans.
+ */
+export async function computeImpact(graph: CodeGraph, diff: string, limit = 300): Promise<ImpactResult> {
   const changes = parseUnifiedDiff(diff);
   const symbolsIn = graph.db.prepare(
     "SELECT s.id, s.name, s.qualified_name AS qualifiedName, s.kind, s.line, s.end_line AS endLine, s.signature, s.parent_id AS parentId FROM symbols s JOIN files f ON f.id = s.file_id WHERE f.path = ?",
   );
-  const changed: Array<ChangedSymbol & { id: number; parentId: number | null }> = [];
+  const changed: Changed[] = [];
   for (const c of changes) {
-    if (c.deleted) continue;
-    const syms = symbolsIn.all(c.path) as Array<Omit<OutlineEntry, "depth"> & { parentId: number | null }>;
-    // Deletions show up in the new file as a point between lines: count the line after.
-    const touched = new Set([...c.addedLines, ...c.removedLines.map(() => -1)].filter((l) => l > 0));
-    const removedAnchors = removedAnchorsInNew(c);
+    const syms = c.deleted ? [] : (symbolsIn.all(c.path) as IndexedSymbol[]);
+    const before = await symbolsBefore(graph, c);
+    const lines = [...c.addedLines, ...removalAnchors(c)];
+    const touches = (s: { line: number; endLine: number }) =>
+      lines.some((l) => l >= s.line && l <= s.endLine);
+    const old = new Map<string, string[]>();
+    for (const b of before ?? []) {
+      const l = old.get(b.qualifiedName) ?? [];
+      l.push(normalizeSignature(b.signature));
+      old.set(b.qualifiedName, l);
+    }
     for (const s of syms) {
-      const hit = [...touched, ...removedAnchors].some((l) => l >= s.line && l <= s.endLine);
-      if (!hit) continue;
+      if (!touches(s)) continue;
       // Only the innermost symbols: a class is "changed" only if the change is not inside one of its members.
-      const inner = syms.some(
-        (o) =>
-          o.parentId === s.id && [...touched, ...removedAnchors].some((l) => l >= o.line && l <= o.endLine),
-      );
+      const inner = syms.some((o) => o.parentId === s.id && touches(o));
       if (inner && s.kind !== "function" && s.kind !== "method") continue;
-      const sigLines = Math.max(1, s.signature.split("\n").length);
-      const signatureChanged = c.addedLines.some(
-        (l) => l >= s.line && l < s.line + sigLines + headerExtra(s.signature),
-      );
+      let change: ChangedSymbol["change"] = "modified";
+      let signatureChanged: boolean;
+      if (before) {
+        const sigs = old.get(s.qualifiedName);
+        if (!sigs) change = "added";
+        signatureChanged = !!sigs && !sigs.includes(normalizeSignature(s.signature));
+      } else {
+        const sigLines = Math.max(1, s.signature.split("\n").length);
+        signatureChanged = c.addedLines.some(
+          (l) => l >= s.line && l < s.line + sigLines + headerExtra(s.signature),
+        );
+      }
       changed.push({
         id: s.id,
         parentId: s.parentId,
@@ -128,7 +245,26 @@ export function computeImpact(graph: CodeGraph, diff: string, limit = 300): Impa
         kind: s.kind,
         path: c.path,
         line: s.line,
+        change,
         signatureChanged,
+      });
+    }
+    // Definitions that are gone: their users now point at nothing.
+    const nowNames = new Set(syms.map((s) => s.qualifiedName));
+    const gone = new Set<string>();
+    for (const b of before ?? []) {
+      if (nowNames.has(b.qualifiedName) || gone.has(b.qualifiedName)) continue;
+      gone.add(b.qualifiedName);
+      changed.push({
+        id: null,
+        parentId: null,
+        name: b.name,
+        qualifiedName: b.qualifiedName,
+        kind: b.kind,
+        path: c.path,
+        line: b.line,
+        change: "removed",
+        signatureChanged: true,
       });
     }
   }
@@ -141,9 +277,39 @@ export function computeImpact(graph: CodeGraph, diff: string, limit = 300): Impa
     seen.add(k);
     dependents.push(d);
   };
+  const user = `SELECT e.kind, f.path, e.line, coalesce(s.qualified_name, '') AS name FROM edges e JOIN files f ON f.id = e.src_file LEFT JOIN symbols s ON s.id = e.src_symbol`;
   const incoming = graph.db.prepare(
-    "SELECT e.kind, f.path, e.line, coalesce(s.qualified_name, '') AS name FROM edges e JOIN files f ON f.id = e.src_file LEFT JOIN symbols s ON s.id = e.src_symbol WHERE e.dst_symbol = ? AND e.kind IN ('calls','references','inherits') LIMIT 500",
+    `${user} WHERE e.dst_symbol = ? AND e.kind IN ('calls','references','inherits') LIMIT 500`,
   );
+  // Users of a removed definition: edges left pointing at nothing under its name, from its own
+  // file or from files that import it.
+  const dangling = graph.db.prepare(
+    `${user} WHERE e.dst_symbol IS NULL AND e.dst_name = ? AND e.kind IN ('calls','references','inherits') AND e.src_file IN (SELECT value FROM json_each(?)) LIMIT 500`,
+  );
+  const fileId = graph.db.prepare("SELECT id FROM files WHERE path = ?").pluck();
+  const importerIds = graph.db
+    .prepare("SELECT DISTINCT src_file FROM edges WHERE kind = 'imports' AND dst_file = ?")
+    .pluck();
+  // A deleted file's importers lost their link to it: find them by the module name they wrote.
+  const orphanImporterIds = graph.db
+    .prepare(
+      "SELECT DISTINCT src_file FROM edges WHERE kind = 'imports' AND dst_file IS NULL AND dst_name LIKE ?",
+    )
+    .pluck();
+  const usersOf = new Map<string, string>();
+  const userFiles = (path: string): string => {
+    let ids = usersOf.get(path);
+    if (ids === undefined) {
+      const id = fileId.get(path) as number | undefined;
+      const list =
+        id !== undefined
+          ? [id, ...(importerIds.all(id) as number[])]
+          : (orphanImporterIds.all(`%${moduleStem(path)}%`) as number[]);
+      ids = JSON.stringify(list);
+      usersOf.set(path, ids);
+    }
+    return ids;
+  };
   const importers = graph.db.prepare(
     "SELECT DISTINCT f.path, e.line FROM edges e JOIN files f ON f.id = e.src_file WHERE e.kind = 'imports' AND e.dst_file = (SELECT id FROM files WHERE path = ?) LIMIT 200",
   );
@@ -153,8 +319,13 @@ export function computeImpact(graph: CodeGraph, diff: string, limit = 300): Impa
   const memberNamed = graph.db.prepare(
     "SELECT s.qualified_name AS name, f.path, s.line FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.parent_id = ? AND s.name = ?",
   );
+  type UserRow = { kind: string; path: string; line: number; name: string };
   for (const c of changed) {
-    for (const r of incoming.all(c.id) as Array<{ kind: string; path: string; line: number; name: string }>) {
+    // Nothing depended on an added symbol before the change.
+    if (c.change === "added") continue;
+    const users = (c.id === null ? dangling.all(c.name, userFiles(c.path)) : incoming.all(c.id)) as UserRow[];
+    for (const r of users) {
+      if (c.id === null && r.path === c.path && r.name === c.qualifiedName) continue; // itself, recursively
       const relation = r.kind === "calls" ? "caller" : r.kind === "inherits" ? "subclass" : "referrer";
       push({
         relation,
@@ -193,11 +364,13 @@ export function computeImpact(graph: CodeGraph, diff: string, limit = 300): Impa
       }
     }
   }
+  // Importers of a file whose top-level symbols changed, or any of whose signatures did.
+  const existing = changed.filter((c) => c.change !== "added");
   for (const f of new Set(
-    changed.filter((c) => c.signatureChanged || c.parentId === null).map((c) => c.path),
+    existing.filter((c) => c.signatureChanged || c.parentId === null).map((c) => c.path),
   )) {
     for (const r of importers.all(f) as Array<{ path: string; line: number }>) {
-      const of = changed
+      const of = existing
         .filter((c) => c.path === f)
         .map((c) => c.qualifiedName)
         .join(", ");
@@ -207,7 +380,7 @@ export function computeImpact(graph: CodeGraph, diff: string, limit = 300): Impa
         path: r.path,
         line: r.line,
         of,
-        flagged: changed.some((c) => c.path === f && c.signatureChanged),
+        flagged: existing.some((c) => c.path === f && c.signatureChanged),
       });
     }
   }
@@ -218,13 +391,34 @@ export function computeImpact(graph: CodeGraph, diff: string, limit = 300): Impa
   };
 }
 
+/** The impact as text: the changed symbols, then the dependents ("!" where an edit is likely needed). */
+export function renderImpact(r: ImpactResult): string {
+  const tag = (c: ChangedSymbol) =>
+    c.change === "added"
+      ? "  [new]"
+      : c.change === "removed"
+        ? "  [removed]"
+        : c.signatureChanged
+          ? "  [signature changed]"
+          : "";
+  return [
+    "changed:",
+    ...r.changed.map((c) => `  ${c.kind} ${c.qualifiedName}  ${c.path}:${c.line}${tag(c)}`),
+    "dependents:",
+    ...r.dependents.map(
+      (d) => `  ${d.flagged ? "!" : " "} ${d.relation} ${d.name}  ${d.path}:${d.line}  (of ${d.of})`,
+    ),
+  ].join("\n");
+}
+
+/** The name a module is imported by: its file name without extension, or its directory's for an index file. */
+function moduleStem(path: string): string {
+  const parts = path.split("/");
+  const base = (parts.pop() ?? "").replace(/\.[^.]+$/, "");
+  return /^(__init__|index|mod|lib)$/.test(base) ? (parts.pop() ?? base) : base;
+}
+
 function headerExtra(signature: string): number {
   // Signatures are collapsed to one line; long parameter lists span more source lines.
   return Math.floor(signature.length / 100);
-}
-
-/** Lines in the new file next to which lines were removed (a pure deletion touches its neighbours). */
-function removedAnchorsInNew(c: FileChange): number[] {
-  if (!c.removedLines.length || c.addedLines.length) return [];
-  return c.removedLines.map((l) => l);
 }

@@ -29,6 +29,8 @@ export {
   type FileChange,
   type ImpactResult,
   parseUnifiedDiff,
+  renderImpact,
+  textBeforeDiff,
   workingTreeDiff,
 } from "./impact.js";
 export { type LanguageId, languageForPath, supportedLanguages } from "./languages.js";

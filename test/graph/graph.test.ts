@@ -6,7 +6,11 @@ import {
   computeImpact,
   localize,
   openCodeGraph,
+  parseUnifiedDiff,
+  renderImpact,
   renderRepoMap,
+  textBeforeDiff,
+  workingTreeDiff,
 } from "../../src/graph/index.js";
 import { FIXTURES, tempCache, writeRepo } from "./fixtures.js";
 
@@ -193,7 +197,7 @@ describe("queries", () => {
     expect(r2.symbols.map((s) => s.name)).toContain("Counter.increment");
   });
 
-  it("impact: changed method, callers and overriders, signature change flagged", () => {
+  it("impact: changed method, callers and overriders, signature change flagged", async () => {
     const diff = `diff --git a/pkg/shapes.py b/pkg/shapes.py
 --- a/pkg/shapes.py
 +++ b/pkg/shapes.py
@@ -201,7 +205,7 @@ describe("queries", () => {
 -    def area(self) -> float:
 +    def area(self, scale=1) -> float:
 `;
-    const r = computeImpact(g, diff);
+    const r = await computeImpact(g, diff);
     expect(r.changed).toEqual([
       expect.objectContaining({ qualifiedName: "Shape.area", signatureChanged: true }),
     ]);
@@ -210,7 +214,7 @@ describe("queries", () => {
         expect.objectContaining({ relation: "overrider", name: "Circle.area", flagged: true }),
       ]),
     );
-    const r2 = computeImpact(
+    const r2 = await computeImpact(
       g,
       `--- a/pkg/util.py\n+++ b/pkg/util.py\n@@ -3,1 +3,1 @@\n-    return max(lo, min(hi, x))\n+    return min(hi, max(lo, x))\n`,
     );
@@ -387,5 +391,85 @@ describe("incremental updates and bad input", () => {
       a.close();
       b.close();
     }
+  });
+});
+
+describe("impact against the file as it was before the diff", () => {
+  it("tells added, removed and re-signed symbols apart, and finds the users of a removed one", async () => {
+    const dir = writeRepo(FIXTURES, { git: true });
+    const h = await openCodeGraph(dir, { cacheDir: tempCache(), workers: 0 });
+    await h.build();
+    // clamp is removed (two callers in other files), bound is new, Shape.area takes a new
+    // parameter (Circle.area overrides it), and math.ts is deleted (index.ts and view.tsx import it).
+    writeFileSync(join(dir, "pkg/util.py"), `def bound(x, lo=0, hi=100):\n    return max(lo, min(hi, x))\n`);
+    writeFileSync(
+      join(dir, "pkg/shapes.py"),
+      FIXTURES["pkg/shapes.py"]!.replace(
+        'def area(self) -> float:\n        """Area',
+        'def area(self, scale=1) -> float:\n        """Area',
+      ),
+    );
+    rmSync(join(dir, "web/src/math.ts"));
+    await h.update(["pkg/util.py", "pkg/shapes.py", "web/src/math.ts"]);
+    const r = await computeImpact(h, workingTreeDiff(dir));
+    const change = (q: string) => r.changed.find((c) => c.qualifiedName === q);
+    expect(change("clamp")).toMatchObject({ change: "removed", signatureChanged: true, path: "pkg/util.py" });
+    expect(change("bound")).toMatchObject({ change: "added", signatureChanged: false });
+    expect(change("Shape.area")).toMatchObject({ change: "modified", signatureChanged: true });
+    expect(change("Counter")).toMatchObject({ change: "removed", path: "web/src/math.ts" });
+    const flagged = (of: string, relation = "caller") =>
+      r.dependents
+        .filter((d) => d.of === of && d.flagged && d.relation === relation)
+        .map((d) => `${d.relation} ${d.name}`)
+        .sort();
+    expect(flagged("clamp")).toEqual(["caller Circle.__init__", "caller total_area"]);
+    expect(flagged("clamp", "importer")).toEqual(["importer app/main.py", "importer pkg/shapes.py"]);
+    expect(flagged("Shape.area", "overrider")).toEqual(["overrider Circle.area"]);
+    expect(flagged("add")).toEqual(["caller View", "caller run"]);
+    expect(r.dependents.some((d) => d.of === "bound")).toBe(false);
+    const text = renderImpact(r);
+    expect(text).toContain("function clamp  pkg/util.py:1  [removed]");
+    expect(text).toContain("function bound  pkg/util.py:1  [new]");
+    h.close();
+  });
+
+  it("a body-only change keeps its signature; a diff of another state falls back to the lines", async () => {
+    const dir = writeRepo(FIXTURES, { git: true });
+    const h = await openCodeGraph(dir, { cacheDir: tempCache(), workers: 0 });
+    await h.build();
+    // The parameter list is reformatted over three lines: the header's lines change, not the signature.
+    writeFileSync(
+      join(dir, "pkg/util.py"),
+      FIXTURES["pkg/util.py"]!.replace("def clamp(x, lo=0, hi=100):", "def clamp(\n    x, lo=0, hi=100\n):"),
+    );
+    await h.update(["pkg/util.py"]);
+    const r = await computeImpact(h, workingTreeDiff(dir));
+    expect(r.changed.map((c) => [c.qualifiedName, c.change, c.signatureChanged])).toEqual([
+      ["clamp", "modified", false],
+    ]);
+    expect(r.dependents.filter((d) => d.flagged)).toEqual([]);
+    h.close();
+  });
+
+  it("parses hunks whose removed lines look like file headers, and undoes them", () => {
+    const diff = [
+      "diff --git a/q.sql b/q.sql",
+      "--- a/q.sql",
+      "+++ b/q.sql",
+      "@@ -1,3 +1,2 @@",
+      " select 1;",
+      "--- a comment",
+      "-+++ another",
+      "+select 2;",
+      "\\ No newline at end of file",
+    ].join("\n");
+    const [c] = parseUnifiedDiff(diff);
+    expect(c).toMatchObject({ path: "q.sql", addedLines: [2], removedLines: [2, 3], created: false });
+    expect(textBeforeDiff("select 1;\nselect 2;", c!)).toBe("select 1;\n-- a comment\n+++ another");
+    // The text does not match what the diff says it became.
+    expect(textBeforeDiff("select 1;\nselect 3;", c!)).toBeNull();
+    const [d] = parseUnifiedDiff("--- a/x.py\n+++ /dev/null\n@@ -1,2 +0,0 @@\n-def f():\n-    pass\n");
+    expect(d).toMatchObject({ path: "x.py", deleted: true });
+    expect(textBeforeDiff("", d!)).toBe("def f():\n    pass\n");
   });
 });

@@ -8,6 +8,7 @@ import {
   type CodeGraph,
   computeImpact,
   localize,
+  renderImpact,
   renderRepoMap,
   workingTreeDiff,
 } from "../../graph/index.js";
@@ -184,26 +185,15 @@ export function createGraphTools(graph: CodeGraph): Tool[] {
   const impact = tool({
     name: "impact",
     description:
-      "Impact of the current changes (working tree vs HEAD, or a given unified diff): changed symbols and their dependents (callers, importers, subclasses, overriders), flagged where a signature changed.",
+      "Impact of the current changes (working tree vs HEAD, or a given unified diff): changed symbols (new, removed, or modified with or without a new signature) and their dependents (callers, importers, subclasses, overriders), flagged (!) where a signature changed or a definition was removed.",
     schema: z.object({
       diff: z.string().optional().describe("A unified diff; default: the working tree's diff"),
     }),
     execute: (input) =>
-      guarded(() => {
+      guarded(async () => {
         const diff = input.diff ?? workingTreeDiff(graph.root);
         if (!diff.trim()) return ok("no changes");
-        const r = computeImpact(graph, diff);
-        const lines = ["Changed symbols:"];
-        for (const c of r.changed)
-          lines.push(
-            `  ${c.kind} ${c.qualifiedName}  ${c.path}:${c.line}${c.signatureChanged ? "  [signature changed]" : ""}`,
-          );
-        lines.push("Dependents:");
-        for (const d of r.dependents)
-          lines.push(
-            `  ${d.flagged ? "! " : "  "}${d.relation} ${d.name}  ${d.path}:${d.line}  (of ${d.of})`,
-          );
-        return ok(lines.join("\n"));
+        return ok(renderImpact(await computeImpact(graph, diff)));
       }),
   });
 
