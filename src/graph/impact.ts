@@ -364,8 +364,11 @@ export async function computeImpact(graph: CodeGraph, diff: string, limit = 300)
       }
     }
   }
-  // Importers of a file whose top-level symbols changed, or any of whose signatures did.
+  // Importers of a file whose top-level symbols changed, or any of whose signatures did; flagged
+  // only when they use a changed symbol (a flagged dependent in the same file), not for importing
+  // something else from the file.
   const existing = changed.filter((c) => c.change !== "added");
+  const usingFiles = new Set(dependents.filter((d) => d.flagged).map((d) => d.path));
   for (const f of new Set(
     existing.filter((c) => c.signatureChanged || c.parentId === null).map((c) => c.path),
   )) {
@@ -380,7 +383,7 @@ export async function computeImpact(graph: CodeGraph, diff: string, limit = 300)
         path: r.path,
         line: r.line,
         of,
-        flagged: existing.some((c) => c.path === f && c.signatureChanged),
+        flagged: usingFiles.has(r.path) && existing.some((c) => c.path === f && c.signatureChanged),
       });
     }
   }

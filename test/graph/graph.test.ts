@@ -425,6 +425,13 @@ describe("impact against the file as it was before the diff", () => {
     expect(flagged("clamp")).toEqual(["caller Circle.__init__", "caller total_area"]);
     expect(flagged("clamp", "importer")).toEqual(["importer app/main.py", "importer pkg/shapes.py"]);
     expect(flagged("Shape.area", "overrider")).toEqual(["overrider Circle.area"]);
+    // pkg/__init__.py imports shapes.py but uses nothing of it: listed, not flagged.
+    expect(r.dependents.find((d) => d.relation === "importer" && d.path === "pkg/__init__.py")).toMatchObject(
+      {
+        of: "Shape.area",
+        flagged: false,
+      },
+    );
     expect(flagged("add")).toEqual(["caller View", "caller run"]);
     expect(r.dependents.some((d) => d.of === "bound")).toBe(false);
     const text = renderImpact(r);
