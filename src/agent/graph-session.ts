@@ -108,7 +108,8 @@ export async function openRunGraph(opts: {
     return {
       graph,
       hooks,
-      tools: createGraphTools(graph),
+      // The sandbox's diff against the base commit: the host copy has no `.git` of its own.
+      tools: createGraphTools(graph, { diff: () => sandbox.diff() }),
       localization,
       topFiles,
       async close() {

@@ -61,4 +61,50 @@ turns:
     expect(obs[2].isError).toBe(false);
     expect(obs[3].output).toMatch(/tests\/test_stats\.py/);
   });
+
+  describe("in Docker", async () => {
+    const { dockerUp, mustHaveDocker, skipReason } = await import("../sandbox/docker-env.js");
+    process.env.FIXPOINT_BASE_IMAGE ??= "fixpoint/debian:bookworm";
+    it.skipIf(!dockerUp && !mustHaveDocker)(
+      `impact reads the sandbox's changes (the graph's host copy has no .git) ${dockerUp ? "" : `(${skipReason})`}`,
+      async () => {
+        const { task, dir } = await fixtureRepo("py-median");
+        const script = writeScript(`
+turns:
+  - tool_calls:
+      - name: editor
+        input:
+          command: str_replace
+          path: statkit/stats.py
+          old_str: "    mid = len(ordered) // 2\\n"
+          new_str: "    mid = len(ordered) // 2\\n    if len(ordered) % 2 == 0:\\n        return (ordered[mid - 1] + ordered[mid]) / 2\\n"
+  - tool_calls:
+      - name: impact
+        input: {}
+  - tool_calls:
+      - name: submit
+        input: {}
+`);
+        const out = await solveTask({
+          runId: "graph-docker",
+          task,
+          repoPath: dir,
+          model: await createModel(`scripted:${script}`, {}),
+          sandbox: "docker",
+          runDir: tempDir("run"),
+          budget: { maxSteps: 10 },
+          testGate: true,
+          commandTimeoutMs: 120_000,
+          log: silentLogger,
+        });
+        expect(out.status, out.error).toBe("submitted");
+        expect(out.sandboxKind).toBe("docker");
+        const traj = JSON.parse(readFileSync(out.trajectoryPath, "utf8"));
+        const impact = traj.steps[1].observations[0] as { output: string; isError: boolean };
+        expect(impact.isError, impact.output).toBe(false);
+        expect(impact.output).toMatch(/function median {2}statkit\/stats\.py:\d+/);
+      },
+      600_000,
+    );
+  });
 });

@@ -36,7 +36,16 @@ function tool<S extends z.ZodType>(t: Tool<S>): Tool {
   return t as unknown as Tool;
 }
 
-export function createGraphTools(graph: CodeGraph): Tool[] {
+export interface GraphToolOptions {
+  /**
+   * The current changes as a unified diff, for `impact` when the model passes none. Default: the
+   * working tree's diff in the graph's root. A Docker run's graph indexes a host copy without
+   * `.git`, so the agent passes the sandbox's own diff.
+   */
+  diff?: () => Promise<string>;
+}
+
+export function createGraphTools(graph: CodeGraph, opts: GraphToolOptions = {}): Tool[] {
   const searchCode = tool({
     name: "search_code",
     description:
@@ -191,7 +200,7 @@ export function createGraphTools(graph: CodeGraph): Tool[] {
     }),
     execute: (input) =>
       guarded(async () => {
-        const diff = input.diff ?? workingTreeDiff(graph.root);
+        const diff = input.diff ?? (opts.diff ? await opts.diff() : workingTreeDiff(graph.root));
         if (!diff.trim()) return ok("no changes");
         return ok(renderImpact(await computeImpact(graph, diff)));
       }),
