@@ -160,7 +160,6 @@ export function workingTreeDiff(root: string): string {
 }
 
 type IndexedSymbol = Omit<OutlineEntry, "depth"> & { parentId: number | null };
-type Changed = ChangedSymbol & { id: number | null; parentId: number | null };
 
 /** Lines of the new file where lines were removed (the lines on both sides of the cut). */
 function removalAnchors(c: FileChange): number[] {
@@ -196,18 +195,25 @@ const normalizeSignature = (s: string) =>
     .replace(/,([)\]}>])/g, "$1")
     .trim();
 
+/** A changed symbol with its row in the index: `id` and `parentId` are null for a removed one. */
+export type LocatedChange = ChangedSymbol & { id: number | null; parentId: number | null };
+
 /**
- * What a diff changes, and who depends on it. When the diff is of the index's current state (the
- * working tree's diff, or the agent's), the file before the change is rebuilt and extracted
+ * The symbols a diff changes: the innermost functions, methods and classes whose spans its lines
+ * touch, and the definitions it removed (id null). When the diff is of the index's current state
+ * (the working tree's diff, or the agent's), the file before the change is rebuilt and extracted
  * again, and symbols are compared with their old selves: added, removed, or modified with or
  * without a new signature. Otherwise the diff's lines are read against the symbols' spans.
  */
-export async function computeImpact(graph: CodeGraph, diff: string, limit = 300): Promise<ImpactResult> {
-  const changes = parseUnifiedDiff(diff);
+export async function changedSymbols(
+  graph: CodeGraph,
+  diff: string | FileChange[],
+): Promise<LocatedChange[]> {
+  const changes = typeof diff === "string" ? parseUnifiedDiff(diff) : diff;
   const symbolsIn = graph.db.prepare(
     "SELECT s.id, s.name, s.qualified_name AS qualifiedName, s.kind, s.line, s.end_line AS endLine, s.signature, s.parent_id AS parentId FROM symbols s JOIN files f ON f.id = s.file_id WHERE f.path = ?",
   );
-  const changed: Changed[] = [];
+  const changed: LocatedChange[] = [];
   for (const c of changes) {
     const syms = c.deleted ? [] : (symbolsIn.all(c.path) as IndexedSymbol[]);
     const before = await symbolsBefore(graph, c);
@@ -268,6 +274,13 @@ export async function computeImpact(graph: CodeGraph, diff: string, limit = 300)
       });
     }
   }
+  return changed;
+}
+
+/** What a diff changes (see `changedSymbols`), and who depends on it. */
+export async function computeImpact(graph: CodeGraph, diff: string, limit = 300): Promise<ImpactResult> {
+  const changes = parseUnifiedDiff(diff);
+  const changed = await changedSymbols(graph, changes);
 
   const dependents: Dependent[] = [];
   const seen = new Set<string>();
