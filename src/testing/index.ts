@@ -1,4 +1,15 @@
 export {
+  type CompareInput,
+  type Comparison,
+  type Confirmation,
+  compareWithBaseline,
+  confirmSuspects,
+  type NamedOutcome,
+  type Suspect,
+  sameTest,
+  testFileOf,
+} from "./compare.js";
+export {
   DETECTION_SIGNALS,
   type Detection,
   detectionFor,
@@ -27,7 +38,9 @@ export {
   NO_FRAMEWORK_EXIT_CODE,
   noFrameworkMessage,
   type RunTestsOptions,
+  resolveTestCommand,
   runTests,
+  type TestPlan,
 } from "./run.js";
 export { type SummaryOptions, summarizeTestReport } from "./summary.js";
 export type { TestCaseResult, TestRunReport, TestSelection, TestStatus } from "./types.js";

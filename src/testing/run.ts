@@ -1,11 +1,5 @@
 import type { Sandbox } from "../sandbox/index.js";
-import {
-  DETECTION_SIGNALS,
-  type Detection,
-  detectionFor,
-  detectTestFramework,
-  selectionCommand,
-} from "./detect.js";
+import { DETECTION_SIGNALS, detectionFor, detectTestFramework, selectionCommand } from "./detect.js";
 import {
   type Framework,
   frameworkFromCommand,
@@ -23,6 +17,14 @@ export interface RunTestsOptions {
   timeoutMs?: number;
   /** Framework name: picks the parser (and, without `command`, the command). */
   framework?: string;
+  /**
+   * A command already resolved by `resolveTestCommand` (skips detection; `command` and
+   * `framework` are then ignored), so that several trees run exactly the same command.
+   */
+  plan?: TestPlan;
+  /** Run in this directory of the sandbox (absolute) instead of the checkout root; names are relative to it. */
+  cwd?: string;
+  env?: Record<string, string>;
 }
 
 /** Exit code of a report for "no test command": what a shell says for a missing command. */
@@ -44,6 +46,40 @@ export function noFrameworkMessage(): string {
   return lines.join("\n");
 }
 
+/** A resolved test command: how to run the whole suite, how to run some tests, how to read it. */
+export interface TestPlan {
+  command: string;
+  /** Picks the parser; absent when the command is not one we recognise (the output decides). */
+  framework?: Framework;
+  commandFor(tests: string[]): string;
+  /** What chose it (a file, a dependency, "configured"). */
+  evidence: string;
+}
+
+/**
+ * The test command a run will use, resolved once: the configured command (its framework named or
+ * guessed from the command line) or the detected framework's. Null when there is none. Passing
+ * it to `runTests` as `plan` runs the same command in any tree (the checkout, a pristine copy).
+ */
+export async function resolveTestCommand(
+  sandbox: Sandbox,
+  options: { command?: string; framework?: string } = {},
+): Promise<TestPlan | null> {
+  const named = options.framework ? resolveFramework(options.framework) : undefined;
+  const command = options.command?.trim();
+  if (command) {
+    const framework = named ?? frameworkFromCommand(command);
+    return {
+      ...(framework ? { framework } : {}),
+      command,
+      commandFor: (tests) => (tests.length ? selectionCommand(framework, command, tests) : command),
+      evidence: "configured",
+    };
+  }
+  if (named) return detectionFor(named) ?? null;
+  return detectTestFramework(sandbox);
+}
+
 export function countResults(tests: TestCaseResult[]): NonNullable<TestRunReport["counts"]> {
   const counts = { passed: 0, failed: 0, skipped: 0, error: 0 };
   for (const t of tests) counts[t.status]++;
@@ -59,9 +95,10 @@ export function countResults(tests: TestCaseResult[]): NonNullable<TestRunReport
 export async function runTests(sandbox: Sandbox, options: RunTestsOptions = {}): Promise<TestRunReport> {
   const started = Date.now();
   const tests = options.tests?.filter((t) => t.trim()) ?? [];
-  const named = options.framework ? resolveFramework(options.framework) : undefined;
-  let detection: Detection | null | undefined = named ? detectionFor(named) : undefined;
-  if (options.framework && !named) {
+  const plan = options.plan;
+  const named = plan ? plan.framework : options.framework ? resolveFramework(options.framework) : undefined;
+  let detection: TestPlan | null | undefined = plan ?? (named ? detectionFor(named) : undefined);
+  if (!plan && options.framework && !named) {
     return {
       command: options.command ?? "",
       exitCode: 2,
@@ -70,7 +107,7 @@ export async function runTests(sandbox: Sandbox, options: RunTestsOptions = {}):
       output: `Unknown test framework "${options.framework}". Known: ${Object.keys(PARSERS).join(", ")}.`,
     };
   }
-  let command = options.command?.trim();
+  let command = plan ? undefined : options.command?.trim();
   if (!command) {
     detection ??= await detectTestFramework(sandbox);
     if (!detection) {
@@ -87,9 +124,11 @@ export async function runTests(sandbox: Sandbox, options: RunTestsOptions = {}):
     command = selectionCommand(named ?? frameworkFromCommand(command), command, tests);
   }
 
+  const cwd = options.cwd ?? sandbox.root;
   const res = await sandbox.execOnce(command, {
-    cwd: sandbox.root,
+    cwd,
     timeoutMs: options.timeoutMs ?? DEFAULT_TEST_TIMEOUT_MS,
+    ...(options.env ? { env: options.env } : {}),
   });
   const output = res.stderr ? (res.stdout ? `${res.stdout}\n${res.stderr}` : res.stderr) : res.stdout;
   const framework: Framework | undefined =
@@ -106,7 +145,7 @@ export async function runTests(sandbox: Sandbox, options: RunTestsOptions = {}):
   const parser = PARSERS[framework];
   let parsed: TestCaseResult[] = [];
   try {
-    parsed = parser(output, { root: sandbox.root });
+    parsed = parser(output, { root: cwd });
   } catch {
     // A parser bug must not lose the run: the raw output is still in the report.
     parsed = [];
