@@ -1,6 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, rename, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
+
+/** Where fixpoint keeps its caches: `$XDG_CACHE_HOME/fixpoint`, else `~/.cache/fixpoint`. */
+export function fixpointCacheDir(): string {
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "fixpoint");
+}
 
 /** Writes a file atomically: a temporary sibling then a rename, so readers never see half a file. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {

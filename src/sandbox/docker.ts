@@ -32,6 +32,8 @@ export const CONTAINER_ROOT = "/testbed";
 /** The shell's state files, on a tmpfs: a file write on the container's overlay costs ms per command. */
 const STATE_DIR = "/run/fixpoint";
 const USER_HOME = "/tmp/fixpoint-home";
+/** Scratch space for the harness (the baseline's pristine copy): inside the container, gone with it. */
+const SCRATCH_DIR = "/tmp/fixpoint-scratch";
 export const LABEL_MANAGED = "fixpoint.managed";
 export const LABEL_RUN = "fixpoint.run";
 export const LABEL_OWNER = "fixpoint.owner";
@@ -119,6 +121,26 @@ async function startExec(
   exited: Promise<number | null>;
 }> {
   const attachStdin = o.stdin !== undefined || o.keepStdinOpen === true;
+  try {
+    return await startExecRaw(container, cmd, o, attachStdin);
+  } catch (e) {
+    // The engine is gone (socket refused) or the container is (404, 409 not running): the
+    // sandbox is lost, which is the harness's problem, not the command's.
+    throw e instanceof InfraError ? e : new InfraError(`docker exec failed: ${errorMessage(e)}`);
+  }
+}
+
+async function startExecRaw(
+  container: Docker.Container,
+  cmd: string[],
+  o: RawExecOptions & { keepStdinOpen?: boolean },
+  attachStdin: boolean,
+): Promise<{
+  stream: NodeJS.ReadWriteStream;
+  stdout: Readable;
+  stderr: Readable;
+  exited: Promise<number | null>;
+}> {
   const exec = await container.exec({
     Cmd: cmd,
     AttachStdin: attachStdin,
@@ -228,6 +250,7 @@ function abs(path: string): string {
 class DockerSandbox implements Sandbox {
   readonly kind = "docker" as const;
   readonly root = CONTAINER_ROOT;
+  readonly scratch = SCRATCH_DIR;
   private closing: Promise<void> | null = null;
   private onceSeq = 0;
 
@@ -240,7 +263,19 @@ class DockerSandbox implements Sandbox {
     private readonly env: string[],
     private readonly timeoutMs: number,
     private readonly log: Logger,
+    readonly environment: string,
   ) {}
+
+  async health(): Promise<string | null> {
+    if (this.closing) return "the sandbox is closed";
+    try {
+      const info = await withDeadline(this.container.inspect(), 15_000, "docker inspect");
+      if (!info.State?.Running) return `the sandbox's container is ${info.State?.Status ?? "not running"}`;
+      return null;
+    } catch (e) {
+      return `the Docker engine or the sandbox's container is gone (${errorMessage(e)})`;
+    }
+  }
 
   /** The container's id (for tests and `docker` commands). */
   get containerId(): string {
@@ -383,6 +418,14 @@ class DockerSandbox implements Sandbox {
   }
 }
 
+function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer in ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
 async function removeContainer(container: Docker.Container): Promise<void> {
   try {
     await container.remove({ force: true, v: true });
@@ -455,8 +498,9 @@ export async function createDockerSandbox(opts: DockerSandboxOptions): Promise<S
   } catch (e) {
     throw new InfraError(dockerUnavailableMessage(errorMessage(e)));
   }
+  let imageId: string;
   try {
-    await docker.getImage(opts.image).inspect();
+    imageId = (await docker.getImage(opts.image).inspect()).Id;
   } catch {
     throw new InfraError(
       `Docker image ${opts.image} not found (build it with: fixpoint env build --repo ${repo})`,
@@ -504,9 +548,12 @@ export async function createDockerSandbox(opts: DockerSandboxOptions): Promise<S
 
     const env = [...SHELL_ENV];
     // The index, from HEAD and the files just copied (hashes them once, so diffs are quick).
-    const prep = [`mkdir -p ${STATE_DIR}`, `git -C ${CONTAINER_ROOT} reset -q`];
+    const prep = [`mkdir -p ${STATE_DIR} ${SCRATCH_DIR}`, `git -C ${CONTAINER_ROOT} reset -q`];
     if (opts.user) {
-      prep.push(`mkdir -p ${USER_HOME}`, `chown -R ${opts.user} ${CONTAINER_ROOT} ${USER_HOME}`);
+      prep.push(
+        `mkdir -p ${USER_HOME}`,
+        `chown -R ${opts.user} ${CONTAINER_ROOT} ${USER_HOME} ${SCRATCH_DIR}`,
+      );
       env.push(`HOME=${USER_HOME}`);
     }
     const r = await runExecFull(container, ["bash", "-c", prep.join(" && ")], { user: "0", env });
@@ -520,7 +567,17 @@ export async function createDockerSandbox(opts: DockerSandboxOptions): Promise<S
     const timeoutMs = opts.commandTimeoutMs ?? 120_000;
     const shell = new PersistentShell(host, { cwd: CONTAINER_ROOT, stateDir: STATE_DIR, timeoutMs, log });
     await shell.start();
-    const sb = new DockerSandbox(id, base, container, shell, opts.user, env, timeoutMs, log);
+    const sb = new DockerSandbox(
+      id,
+      base,
+      container,
+      shell,
+      opts.user,
+      env,
+      timeoutMs,
+      log,
+      `docker:${opts.image}@${imageId}`,
+    );
     untrackSandbox(id);
     trackSandbox(sb);
     log.debug({ sandbox: id, image: opts.image, ms: Date.now() - t0 }, "sandbox: container ready");

@@ -10,7 +10,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { InfraError } from "../common/index.js";
 import { type Logger, silentLogger } from "../log/index.js";
@@ -100,6 +100,7 @@ class LocalHost implements ShellHost {
 
 class LocalSandbox implements Sandbox {
   readonly kind = "local" as const;
+  readonly environment = `local:${hostname()}`;
   private closing: Promise<void> | null = null;
 
   constructor(
@@ -117,6 +118,15 @@ class LocalSandbox implements Sandbox {
 
   private abs(path: string): string {
     return isAbsolute(path) ? path : resolve(this.root, path);
+  }
+
+  get scratch(): string {
+    return join(this.dir, "scratch");
+  }
+
+  async health(): Promise<string | null> {
+    if (this.closing) return "the sandbox is closed";
+    return existsSync(join(this.root, ".git")) ? null : `the sandbox's checkout ${this.root} is gone`;
   }
 
   exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {

@@ -34,6 +34,13 @@ export interface Sandbox {
   readonly root: string;
   /** The commit the checkout started from; `diff()` is against it. */
   readonly baseCommit: string;
+  /** A directory outside the checkout, writable by the commands, removed with the sandbox. */
+  readonly scratch: string;
+  /**
+   * What the commands run in, for cache keys: the image id for Docker, the host for local. Two
+   * sandboxes with the same environment and base commit give the same test results.
+   */
+  readonly environment: string;
 
   /** Runs a command in the persistent shell: `cd`, exported variables and activations persist. */
   exec(command: string, options?: ExecOptions): Promise<ExecResult>;
@@ -49,6 +56,13 @@ export interface Sandbox {
   listChangedFiles(): Promise<string[]>;
   /** Unified diff against the base commit, including new files; binary-safe (`git diff --binary`). */
   diff(): Promise<string>;
+
+  /**
+   * Null while the sandbox works; otherwise why it cannot (the container is gone, the Docker
+   * engine does not answer, the checkout was removed). A lost sandbox is an infrastructure
+   * failure of the run, never something for the model to work around.
+   */
+  health(): Promise<string | null>;
 
   /** Removes everything the sandbox created. Safe to call more than once. */
   close(): Promise<void>;
