@@ -1,10 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Message } from "../model/index.js";
-import type { TestRunReport } from "../testing/index.js";
 import { Budget } from "./budget.js";
-import { BestPatch, runTestGate } from "./gate.js";
+import { BestPatch } from "./gate.js";
 import { compactHistory, estimateTokens } from "./history.js";
-import { PromptRenderer } from "./prompts.js";
 
 const usage = (i: number, o: number) => ({
   inputTokens: i,
@@ -80,79 +78,18 @@ describe("compactHistory", () => {
 });
 
 describe("BestPatch", () => {
-  it("prefers more passing tests, then the smaller patch, and ignores empty ones", () => {
+  it("prefers more named tests passing, then fewer regressions, then the smaller patch; never an empty one", () => {
     const b = new BestPatch();
-    b.offer({ patch: "", passing: 10 });
+    b.offer({ patch: "", namedPassing: 10, regressions: 0 });
     expect(b.best).toBeNull();
-    b.offer({ patch: "aaaa", passing: 1 });
-    b.offer({ patch: "bbbbbbbb", passing: 2 });
+    b.offer({ patch: "aaaa", namedPassing: 1, regressions: 0 });
+    b.offer({ patch: "bbbbbbbb", namedPassing: 2, regressions: 3 });
     expect(b.best?.patch).toBe("bbbbbbbb");
-    b.offer({ patch: "cc", passing: 2 });
-    expect(b.best?.patch).toBe("cc");
-    b.offer({ patch: "d", passing: 1 });
-    expect(b.best?.patch).toBe("cc");
-  });
-});
-
-describe("runTestGate", () => {
-  const report = (exitCode: number, counts?: TestRunReport["counts"], command = "t"): TestRunReport => ({
-    command,
-    exitCode,
-    timedOut: false,
-    durationMs: 1,
-    output: "",
-    ...(counts ? { counts } : {}),
-  });
-  const task = {
-    id: "t",
-    repo: { kind: "local" as const, path: "/x" },
-    problemStatement: "p",
-    origin: "text",
-    tests: { failToPass: ["a"], passToPass: [] },
-  };
-
-  it("runs the named failing tests first and stops there when they fail", async () => {
-    const calls: Array<string[] | undefined> = [];
-    const gate = await runTestGate(task, async (sel) => {
-      calls.push(sel?.tests);
-      return report(1, { passed: 0, failed: 1, skipped: 0, error: 0 });
-    });
-    expect(gate.passed).toBe(false);
-    expect(calls).toEqual([["a"]]);
-  });
-
-  it("then the whole suite", async () => {
-    const calls: Array<string[] | undefined> = [];
-    const gate = await runTestGate(task, async (sel) => {
-      calls.push(sel?.tests);
-      return sel?.tests
-        ? report(0, { passed: 1, failed: 0, skipped: 0, error: 0 })
-        : report(0, { passed: 5, failed: 0, skipped: 1, error: 0 });
-    });
-    expect(gate).toMatchObject({ passed: true, skipped: false, passingCount: 5 });
-    expect(calls).toEqual([["a"], undefined]);
-  });
-
-  it("is skipped (a pass) when no test command exists", async () => {
-    const gate = await runTestGate({ ...task, tests: undefined }, async () => report(127, undefined, ""));
-    expect(gate).toMatchObject({ passed: true, skipped: true });
-  });
-});
-
-describe("PromptRenderer", () => {
-  it("renders the built-in templates", () => {
-    const p = new PromptRenderer();
-    const text = p.render("instance", {
-      problem_statement: "the bug",
-      hints: "",
-      localization: "",
-      test_command: "pytest",
-      fail_to_pass: ["t1"],
-      root: "/repo",
-      base_commit: "0123456789abcdef",
-    });
-    expect(text).toContain("<issue>\nthe bug\n</issue>");
-    expect(text).toContain("- t1");
-    expect(text).toContain("commit 0123456789ab");
+    b.offer({ patch: "cccccccccccc", namedPassing: 2, regressions: 1 });
+    expect(b.best?.patch).toBe("cccccccccccc");
+    b.offer({ patch: "dd", namedPassing: 2, regressions: 1 });
+    expect(b.best?.patch).toBe("dd");
+    b.offer({ patch: "e", namedPassing: 1, regressions: 0 });
+    expect(b.best?.patch).toBe("dd");
   });
 });

@@ -1,9 +1,10 @@
 /**
  * The agent loop — model turn → tool calls → observations → next turn — until `submit` passes
- * the test gate or a budget runs out. Readable in one sitting: everything else (providers,
- * tools, sandbox, tests, prompts) is behind a plain interface.
+ * the test gate or a budget runs out. Readable in one sitting: one iteration is "query the model,
+ * reject a reply that cannot be used, run its calls, check the sandbox, gate a submit"; the run
+ * always ends in `finish`, whatever went wrong, with a final status in the trajectory.
  */
-import { errorMessage, FixpointError, InfraError } from "../common/index.js";
+import { errorMessage, FIXPOINT_VERSION, FixpointError } from "../common/index.js";
 import type { Logger } from "../log/index.js";
 import type {
   AssistantMessage,
@@ -20,7 +21,7 @@ import { renderPlan } from "../tools/index.js";
 import type { GraphHooks, ToolContext, ToolResultData } from "../tools/types.js";
 import { newToolState } from "../tools/types.js";
 import { Budget, type BudgetLimits } from "./budget.js";
-import { BestPatch, runTestGate } from "./gate.js";
+import { BestPatch, type TestGate } from "./gate.js";
 import { compactHistory, estimateTokens } from "./history.js";
 import type { PromptRenderer } from "./prompts.js";
 import {
@@ -57,12 +58,11 @@ export interface AgentOptions {
   prompts: PromptRenderer;
   trajectoryPath: string;
   log: Logger;
+  /** Runs tests for the `run_tests` tool. */
   runTests(selection?: TestSelection): Promise<TestRunReport>;
-  /** Renders a test report for the model (counts and failing tests). */
-  summarizeTests(report: TestRunReport): string;
   testCommand?: string;
-  /** Run the test gate on submit (default true). */
-  testGate?: boolean;
+  /** The test gate run on submit; absent = a submit is accepted as it is (`--no-test-gate`). */
+  gate?: TestGate;
   graph?: GraphHooks;
   /** Localization candidates and a repo-map slice for the instance prompt. */
   localization?: string;
@@ -89,146 +89,213 @@ export interface RunResult {
   error?: string;
   /** Exit code the error maps to (3 infrastructure, 2 usage), when status is exit_error. */
   errorExitCode?: number;
+  /** The run stopped because its sandbox or the Docker engine was lost: running it again may succeed. */
+  infrastructure?: boolean;
   testReport?: TestRunReport;
 }
 
-const VERSION = "0.1.0";
+/** How an iteration ends the run. */
+interface Stop {
+  status: ExitStatus;
+  error?: string;
+  errorExitCode?: number;
+  infrastructure?: boolean;
+}
 
 export async function runAgent(opts: AgentOptions): Promise<RunResult> {
-  const { task, model, sandbox, tools, prompts, log } = opts;
-  const budget = new Budget(opts.budget);
-  const testGate = opts.testGate ?? true;
-  const maxFormatRetries = opts.maxFormatRetries ?? 3;
-  const specs = tools.specs();
-  const state = newToolState();
-  const best = new BestPatch();
-  const ctx: ToolContext = {
-    sandbox,
-    task,
-    state,
-    runTests: opts.runTests,
-    log,
-    signal: opts.signal,
-    commandTimeoutMs: opts.commandTimeoutMs ?? 120_000,
-    graph: opts.graph,
-  };
+  const run = new AgentRun(opts);
+  return run.run();
+}
 
-  const system = prompts.render("system", {
-    root: sandbox.root,
-    test_gate: testGate,
-    budget_summary: budget.summary(),
-  });
-  const messages: Message[] = [
-    {
-      role: "user",
-      text: prompts.render("instance", {
-        problem_statement: task.problemStatement,
-        hints: task.hints ?? "",
-        localization: opts.localization ?? "",
-        test_command: opts.testCommand ?? task.tests?.command ?? "",
-        fail_to_pass: task.tests?.failToPass ?? [],
-        root: sandbox.root,
-        base_commit: sandbox.baseCommit,
-      }),
-    },
-  ];
-
-  const now = new Date().toISOString();
-  const trajectory: Trajectory = {
-    version: TRAJECTORY_VERSION,
-    runId: opts.runId,
-    task,
-    config: opts.config ?? {},
-    environment: {
-      sandbox: sandbox.kind,
-      sandboxId: sandbox.id,
-      root: sandbox.root,
-      baseCommit: sandbox.baseCommit,
-      fixpointVersion: VERSION,
-    },
-    startedAt: now,
-    updatedAt: now,
-    steps: [],
-    totals: budget.totals(),
-  };
-  const writer = new TrajectoryWriter(opts.trajectoryPath, trajectory);
-  const save = async () => {
-    trajectory.totals = budget.totals();
-    await writer.save();
-  };
-  await save();
-
-  let status: ExitStatus | undefined;
-  let error: string | undefined;
-  let errorExitCode: number | undefined;
-  let formatFailures = 0;
+class AgentRun {
+  private readonly budget: Budget;
+  private readonly ctx: ToolContext;
+  private readonly best = new BestPatch();
+  private readonly trajectory: Trajectory;
+  private readonly writer: TrajectoryWriter;
+  private readonly system: string;
+  private readonly messages: Message[];
+  private formatFailures = 0;
   /** A rejected reply and the re-ask: sent once, never kept in `messages`. */
-  let reask: Message[] = [];
-  let lastReport: TestRunReport | undefined;
-  let contextNoteDue = 0;
+  private reask: Message[] = [];
+  private lastReport: TestRunReport | undefined;
+  private contextNoteDue = 0;
 
-  while (!status) {
-    if (opts.signal?.aborted) {
-      status = "exit_interrupted";
-      break;
+  constructor(private readonly opts: AgentOptions) {
+    const { task, sandbox, prompts } = opts;
+    this.budget = new Budget(opts.budget);
+    this.ctx = {
+      sandbox,
+      task,
+      state: newToolState(),
+      runTests: opts.runTests,
+      log: opts.log,
+      signal: opts.signal,
+      commandTimeoutMs: opts.commandTimeoutMs ?? 120_000,
+      timeLeftMs: () => this.budget.remainingTimeMs(),
+      graph: opts.graph,
+    };
+    this.system = prompts.render("system", {
+      root: sandbox.root,
+      test_gate: opts.gate !== undefined,
+      budget_summary: this.budget.summary(),
+    });
+    const failToPass = task.tests?.failToPass ?? [];
+    this.messages = [
+      {
+        role: "user",
+        text: prompts.render("instance", {
+          problem_statement: task.problemStatement,
+          hints: task.hints ?? "",
+          localization: opts.localization ?? "",
+          test_command: opts.testCommand ?? task.tests?.command ?? "",
+          fail_to_pass: failToPass,
+          // With no named failing test, the agent writes one that reproduces the issue first.
+          reproduce: opts.gate !== undefined && failToPass.length === 0,
+          root: sandbox.root,
+          base_commit: sandbox.baseCommit,
+        }),
+      },
+    ];
+    const now = new Date().toISOString();
+    this.trajectory = {
+      version: TRAJECTORY_VERSION,
+      runId: opts.runId,
+      task,
+      config: opts.config ?? {},
+      environment: {
+        sandbox: sandbox.kind,
+        sandboxId: sandbox.id,
+        root: sandbox.root,
+        baseCommit: sandbox.baseCommit,
+        fixpointVersion: FIXPOINT_VERSION,
+      },
+      startedAt: now,
+      updatedAt: now,
+      steps: [],
+      totals: this.budget.totals(),
+    };
+    this.writer = new TrajectoryWriter(opts.trajectoryPath, this.trajectory);
+  }
+
+  async run(): Promise<RunResult> {
+    let stop: Stop | undefined;
+    try {
+      await this.save();
+      // The baseline runs while the model takes its first turns.
+      this.opts.gate?.start();
+      while (!stop) stop = await this.iterate();
+    } catch (err) {
+      // Nothing may leave a run without a final status: an unexpected failure is an exit_error.
+      stop = await this.failure(err, "the run failed");
+      this.opts.log.error({ err: errorMessage(err) }, "agent loop failed");
     }
+    return this.finish(stop);
+  }
+
+  /** One model turn and what follows from it; returns how the run ends, or undefined to go on. */
+  private async iterate(): Promise<Stop | undefined> {
+    const { opts, budget } = this;
+    if (opts.signal?.aborted) return { status: "exit_interrupted" };
     const spent = budget.exhausted();
-    if (spent) {
-      status = spent === "exit_tokens" ? "exit_cost" : spent;
-      if (spent === "exit_tokens") error = "token budget spent";
-      break;
-    }
+    if (spent === "exit_tokens") return { status: "exit_cost", error: "token budget spent" };
+    if (spent) return { status: spent };
 
-    // Keep the request under the context window (leave room for the reply).
+    const tooLong = this.compact();
+    if (tooLong) return tooLong;
+
+    const queried = await this.queryModel();
+    if ("stop" in queried) return queried.stop;
+    const { response, step } = queried;
+
+    const problem = replyProblem(response, opts.tools);
+    if (problem) return this.reject(response, step, problem);
+    this.formatFailures = 0;
+    this.reask = [];
+    this.messages.push(assistantMessage(response));
+
+    const { results, submitted } = await this.runCalls(response, step);
+    opts.onEvent?.({
+      type: "step",
+      step: step.index,
+      costUsd: budget.costUsd,
+      tools: response.toolCalls.map((c) => c.name),
+    });
+
+    // A lost sandbox is the harness's problem: stop before the model sees what it did to the tools.
+    const lost = await opts.sandbox.health();
+    if (lost) return this.infrastructureStop(lost);
+
+    let gateText: string | undefined;
+    if (submitted) {
+      if (!opts.gate) return { status: "submitted" };
+      const gated = await this.gate(step);
+      if ("stop" in gated) return gated.stop;
+      if (gated.passed) return { status: "submitted" };
+      gateText = gated.text;
+    }
+    this.messages.push({
+      role: "user",
+      toolResults: results,
+      text: [gateText, this.nextStepText()].filter(Boolean).join("\n\n"),
+    });
+    await this.save();
+    return undefined;
+  }
+
+  /** Keeps the request under the context window (leaving room for the reply). */
+  private compact(): Stop | undefined {
+    const { model, tools, prompts } = this.opts;
     const limit = Math.floor(model.contextWindow * 0.85) - 8_192;
-    const compaction = compactHistory(system, messages, specs, limit);
-    if (compaction.elided > 0) contextNoteDue += compaction.elided;
+    const compaction = compactHistory(this.system, this.messages, tools.specs(), limit);
+    if (compaction.elided > 0) this.contextNoteDue += compaction.elided;
     if (compaction.tokens > limit) {
-      status = "exit_context";
-      error = `history of about ${compaction.tokens} tokens does not fit the context window of ${model.contextWindow}`;
-      break;
+      return {
+        status: "exit_context",
+        error: `history of about ${compaction.tokens} tokens does not fit the context window of ${model.contextWindow}`,
+      };
     }
-    if (contextNoteDue > 0) {
-      const last = messages[messages.length - 1];
-      if (last?.role === "user") {
-        last.text = `${last.text ? `${last.text}\n` : ""}${prompts.render("context_elided", { count: contextNoteDue })}`;
-        contextNoteDue = 0;
-      }
+    const last = this.messages[this.messages.length - 1];
+    if (this.contextNoteDue > 0 && last?.role === "user") {
+      last.text = `${last.text ? `${last.text}\n` : ""}${prompts.render("context_elided", { count: this.contextNoteDue })}`;
+      this.contextNoteDue = 0;
     }
+    return undefined;
+  }
 
-    const requestMessages = [...messages, ...reask];
-    const stepIndex = budget.steps + 1;
+  private async queryModel(): Promise<{ stop: Stop } | { response: ModelResponse; step: TrajectoryStep }> {
+    const { opts, budget } = this;
+    const specs = opts.tools.specs();
+    const requestMessages = [...this.messages, ...this.reask];
     const startedAt = new Date().toISOString();
     const t0 = performance.now();
+    // The wall-time budget bounds the model call too.
+    const timeLeft = budget.remainingTimeMs();
+    const deadline = Number.isFinite(timeLeft) ? AbortSignal.timeout(Math.max(1, timeLeft)) : undefined;
+    const signal =
+      opts.signal && deadline ? AbortSignal.any([opts.signal, deadline]) : (opts.signal ?? deadline);
     let response: ModelResponse;
     try {
-      response = await model.complete({
-        system,
+      response = await opts.model.complete({
+        system: this.system,
         messages: requestMessages,
         tools: specs,
-        signal: opts.signal,
+        ...(signal ? { signal } : {}),
       });
     } catch (err) {
-      if (opts.signal?.aborted) {
-        status = "exit_interrupted";
-        break;
-      }
-      status = "exit_error";
-      error = errorMessage(err);
-      errorExitCode = err instanceof FixpointError ? err.exitCode : err instanceof InfraError ? 3 : 1;
-      log.error({ err: error }, "model call failed");
-      break;
+      if (opts.signal?.aborted) return { stop: { status: "exit_interrupted" } };
+      if (deadline?.aborted) return { stop: { status: "exit_time" } };
+      opts.log.error({ err: errorMessage(err) }, "model call failed");
+      return { stop: await this.failure(err, undefined, false) };
     }
-    const modelMs = performance.now() - t0;
     budget.charge(response.usage, response.costUsd);
-
     const step: TrajectoryStep = {
-      index: stepIndex,
+      index: budget.steps,
       startedAt,
-      modelMs: Math.round(modelMs),
+      modelMs: Math.round(performance.now() - t0),
       request: {
         messages: requestMessages.length,
-        estimatedTokens: estimateTokens(system, requestMessages, specs),
+        estimatedTokens: estimateTokens(this.system, requestMessages, specs),
       },
       response: {
         text: response.text,
@@ -242,51 +309,59 @@ export async function runAgent(opts: AgentOptions): Promise<RunResult> {
       observations: [],
       toolsMs: 0,
     };
-    trajectory.steps.push(step);
+    this.trajectory.steps.push(step);
+    return { response, step };
+  }
 
-    // A reply we cannot act on is re-asked, without keeping it in the history.
-    const problem = replyProblem(response, tools);
-    if (problem) {
-      step.rejected = problem;
-      formatFailures += 1;
-      opts.onEvent?.({ type: "rejected", step: stepIndex, reason: problem });
-      log.warn({ step: stepIndex, problem }, "reply rejected");
-      if (formatFailures > maxFormatRetries) {
-        status = "exit_format";
-        error = `the model's reply was unusable ${formatFailures} times in a row: ${problem}`;
-        await save();
-        break;
-      }
-      reask = [
-        assistantMessage(response),
-        {
-          role: "user",
-          toolResults: response.toolCalls.map((c) => ({
-            toolCallId: c.id,
-            name: c.name,
-            output: tools.validate(c) ?? "not run: another call in this reply was invalid",
-            isError: true,
-          })),
-          text: prompts.render("format_error", {
-            error: problem,
-            attempt: formatFailures,
-            max_attempts: maxFormatRetries,
-            text_mode: opts.textMode ?? false,
-          }),
-        },
-      ];
-      await save();
-      continue;
+  /** A reply that cannot be acted on is re-asked, without keeping it in the history. */
+  private async reject(
+    response: ModelResponse,
+    step: TrajectoryStep,
+    problem: string,
+  ): Promise<Stop | undefined> {
+    const { opts } = this;
+    const maxFormatRetries = opts.maxFormatRetries ?? 3;
+    step.rejected = problem;
+    this.formatFailures += 1;
+    opts.onEvent?.({ type: "rejected", step: step.index, reason: problem });
+    opts.log.warn({ step: step.index, problem }, "reply rejected");
+    if (this.formatFailures > maxFormatRetries) {
+      return {
+        status: "exit_format",
+        error: `the model's reply was unusable ${this.formatFailures} times in a row: ${problem}`,
+      };
     }
-    formatFailures = 0;
-    reask = [];
-    messages.push(assistantMessage(response));
+    this.reask = [
+      assistantMessage(response),
+      {
+        role: "user",
+        toolResults: response.toolCalls.map((c) => ({
+          toolCallId: c.id,
+          name: c.name,
+          output: opts.tools.validate(c) ?? "not run: another call in this reply was invalid",
+          isError: true,
+        })),
+        text: opts.prompts.render("format_error", {
+          error: problem,
+          attempt: this.formatFailures,
+          max_attempts: maxFormatRetries,
+          text_mode: opts.textMode ?? false,
+        }),
+      },
+    ];
+    await this.save();
+    return undefined;
+  }
 
-    // Run the tool calls in order; a submit ends the turn.
+  /** Runs the tool calls in order; a submit ends the turn. */
+  private async runCalls(
+    response: ModelResponse,
+    step: TrajectoryStep,
+  ): Promise<{ results: ToolResult[]; submitted: boolean }> {
+    const { opts, ctx } = this;
     const results: ToolResult[] = [];
-    const notes: string[] = [];
     let submitted = false;
-    const tTools = performance.now();
+    const t0 = performance.now();
     for (const call of response.toolCalls) {
       if (submitted) {
         results.push({
@@ -298,9 +373,9 @@ export async function runAgent(opts: AgentOptions): Promise<RunResult> {
         continue;
       }
       const tCall = performance.now();
-      const result = await tools.execute(call, ctx);
+      const result = await opts.tools.execute(call, ctx);
       let output = result.output;
-      if (result.timedOut) output = `${output}\n${prompts.render("timeout", {})}`;
+      if (result.timedOut) output = `${output}\n${opts.prompts.render("timeout", {})}`;
       const observation: Observation = {
         toolCallId: call.id,
         name: call.name,
@@ -310,100 +385,122 @@ export async function runAgent(opts: AgentOptions): Promise<RunResult> {
       };
       step.observations.push(observation);
       results.push({ toolCallId: call.id, name: call.name, output, isError: result.isError });
-      if (state.lastTestReport) lastReport = state.lastTestReport;
+      if (ctx.state.lastTestReport) this.lastReport = ctx.state.lastTestReport;
       if (result.submitted) submitted = true;
     }
-    step.toolsMs = Math.round(performance.now() - tTools);
-    opts.onEvent?.({
-      type: "step",
-      step: stepIndex,
-      costUsd: budget.costUsd,
-      tools: response.toolCalls.map((c) => c.name),
+    step.toolsMs = Math.round(performance.now() - t0);
+    return { results, submitted };
+  }
+
+  /** The test gate on a submit: passed, a report for the model, or a stop when the sandbox is lost. */
+  private async gate(step: TrajectoryStep): Promise<{ stop: Stop } | { passed: boolean; text?: string }> {
+    const { opts } = this;
+    const gate = opts.gate!;
+    try {
+      const outcome = await gate.check(this.budget.remainingTimeMs());
+      if (outcome.report) this.lastReport = outcome.report;
+      // A run that timed out because the sandbox died is not a test result.
+      const lost = await opts.sandbox.health();
+      if (lost) return { stop: this.infrastructureStop(lost) };
+      step.gate = outcome.record;
+      this.best.offer({ patch: await opts.sandbox.diff(), ...outcome.score });
+      opts.onEvent?.({ type: "gate", step: step.index, passed: outcome.passed, summary: outcome.text });
+      if (outcome.passed) return { passed: true };
+      return { passed: false, text: opts.prompts.render("test_gate", { report: outcome.text }) };
+    } catch (err) {
+      return { stop: await this.failure(err, "the test gate failed") };
+    }
+  }
+
+  private nextStepText(): string {
+    const { budget, ctx } = this;
+    return this.opts.prompts.render("next_step", {
+      plan: ctx.state.plan.length ? renderPlan(ctx.state.plan) : "",
+      step: budget.steps,
+      max_steps: budget.limits.maxSteps,
+      cost: budget.costUsd,
+      max_cost: budget.limits.maxCostUsd ?? 0,
     });
-
-    let gateText: string | undefined;
-    if (submitted) {
-      if (!testGate) {
-        status = "submitted";
-      } else {
-        const gate = await runTestGate(task, opts.runTests);
-        const report = gate.reports[gate.reports.length - 1];
-        if (report) lastReport = report;
-        const summary = gate.skipped
-          ? "no test command was found, so the gate could not run tests"
-          : gate.reports.map((r) => opts.summarizeTests(r)).join("\n\n");
-        step.gate = {
-          passed: gate.passed,
-          summary,
-          counts: report?.counts,
-          exitCode: report?.exitCode ?? 0,
-        };
-        best.offer({ patch: await sandbox.diff(), passing: gate.passingCount });
-        opts.onEvent?.({ type: "gate", step: stepIndex, passed: gate.passed, summary });
-        if (gate.passed) status = "submitted";
-        else gateText = prompts.render("test_gate", { report: summary });
-      }
-    }
-    if (notes.length) step.notes = notes;
-    if (!status) {
-      const nextStep = prompts.render("next_step", {
-        plan: state.plan.length ? renderPlan(state.plan) : "",
-        step: budget.steps,
-        max_steps: budget.limits.maxSteps,
-        cost: budget.costUsd,
-        max_cost: budget.limits.maxCostUsd ?? 0,
-      });
-      messages.push({
-        role: "user",
-        toolResults: results,
-        text: [gateText, nextStep].filter(Boolean).join("\n\n"),
-      });
-    }
-    await save();
   }
 
-  // The result: the submitted diff, or on any other exit the best tested patch (else the diff).
-  let finalDiff = "";
-  try {
-    finalDiff = await sandbox.diff();
-  } catch (err) {
-    log.error({ err: errorMessage(err) }, "could not take the final diff");
+  private infrastructureStop(why: string): Stop {
+    this.opts.log.error({ why }, "sandbox lost: stopping the run");
+    return { status: "exit_error", error: `infrastructure: ${why}`, errorExitCode: 3, infrastructure: true };
   }
-  const patch = status === "submitted" || !best.best ? finalDiff : best.best.patch;
-  trajectory.status = status;
-  trajectory.finishedAt = new Date().toISOString();
-  trajectory.patch = patch;
-  if (finalDiff !== patch) trajectory.finalDiff = finalDiff;
-  if (error) trajectory.error = error;
-  if (lastReport) {
-    trajectory.testReport = {
-      command: lastReport.command,
-      exitCode: lastReport.exitCode,
-      counts: lastReport.counts,
-      framework: lastReport.framework,
+
+  /** An exception: the sandbox's loss when it is lost, else an error of the run. */
+  private async failure(err: unknown, what?: string, checkSandbox = true): Promise<Stop> {
+    if (this.opts.signal?.aborted) return { status: "exit_interrupted" };
+    if (checkSandbox) {
+      const lost = await this.opts.sandbox.health().catch((e: unknown) => errorMessage(e));
+      if (lost) return this.infrastructureStop(lost);
+    }
+    const exitCode = err instanceof FixpointError ? err.exitCode : 1;
+    return {
+      status: "exit_error",
+      error: what ? `${what}: ${errorMessage(err)}` : errorMessage(err),
+      errorExitCode: exitCode,
+      ...(exitCode === 3 ? { infrastructure: true } : {}),
     };
   }
-  await save();
-  opts.onEvent?.({ type: "done", status });
-  const totals = budget.totals();
-  return {
-    runId: opts.runId,
-    status,
-    patch,
-    steps: totals.steps,
-    costUsd: totals.costUsd,
-    tokens: {
-      input: totals.inputTokens,
-      output: totals.outputTokens,
-      cacheRead: totals.cacheReadTokens,
-      cacheWrite: totals.cacheWriteTokens,
-    },
-    elapsedMs: totals.elapsedMs,
-    trajectoryPath: opts.trajectoryPath,
-    ...(error ? { error } : {}),
-    ...(errorExitCode ? { errorExitCode } : {}),
-    ...(lastReport ? { testReport: lastReport } : {}),
-  };
+
+  /** The result: the submitted diff, or on any other exit the best gated patch (else the diff). */
+  private async finish(stop: Stop): Promise<RunResult> {
+    const { opts, trajectory, budget } = this;
+    let finalDiff = "";
+    try {
+      finalDiff = await opts.sandbox.diff();
+    } catch (err) {
+      opts.log.error({ err: errorMessage(err) }, "could not take the final diff");
+    }
+    const patch = stop.status === "submitted" || !this.best.best ? finalDiff : this.best.best.patch;
+    trajectory.status = stop.status;
+    trajectory.finishedAt = new Date().toISOString();
+    trajectory.patch = patch;
+    if (finalDiff !== patch) trajectory.finalDiff = finalDiff;
+    if (stop.error) trajectory.error = stop.error;
+    if (stop.infrastructure) trajectory.infrastructure = true;
+    const last = this.lastReport;
+    if (last) {
+      trajectory.testReport = {
+        command: last.command,
+        exitCode: last.exitCode,
+        counts: last.counts,
+        framework: last.framework,
+      };
+    }
+    try {
+      await this.save();
+    } catch (err) {
+      opts.log.error({ err: errorMessage(err) }, "could not write the trajectory");
+    }
+    opts.onEvent?.({ type: "done", status: stop.status });
+    const totals = budget.totals();
+    return {
+      runId: opts.runId,
+      status: stop.status,
+      patch,
+      steps: totals.steps,
+      costUsd: totals.costUsd,
+      tokens: {
+        input: totals.inputTokens,
+        output: totals.outputTokens,
+        cacheRead: totals.cacheReadTokens,
+        cacheWrite: totals.cacheWriteTokens,
+      },
+      elapsedMs: totals.elapsedMs,
+      trajectoryPath: opts.trajectoryPath,
+      ...(stop.error ? { error: stop.error } : {}),
+      ...(stop.errorExitCode ? { errorExitCode: stop.errorExitCode } : {}),
+      ...(stop.infrastructure ? { infrastructure: true } : {}),
+      ...(last ? { testReport: last } : {}),
+    };
+  }
+
+  private async save(): Promise<void> {
+    this.trajectory.totals = this.budget.totals();
+    await this.writer.save();
+  }
 }
 
 function assistantMessage(r: ModelResponse): AssistantMessage {

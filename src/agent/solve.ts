@@ -3,8 +3,10 @@
  * base commit, wires the tools, the tests and (when enabled) the code graph, runs the loop, writes
  * `patch.diff` and `result.json` beside the trajectory, and always closes the sandbox.
  */
+import { realpathSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "../common/index.js";
+import { errorMessage, FixpointError, fixpointCacheDir, writeFileAtomic } from "../common/index.js";
+import { testsReaching, testsReachingLocations } from "../graph/index.js";
 import type { Logger } from "../log/index.js";
 import type { Model } from "../model/index.js";
 import { openSandbox, type Sandbox } from "../sandbox/index.js";
@@ -12,13 +14,16 @@ import type { Task } from "../task/types.js";
 import {
   isTestFile,
   relatedTests,
+  resolveTestCommand,
   runTests,
-  summarizeTestReport,
+  type TestPlan,
   type TestRunReport,
   type TestSelection,
 } from "../testing/index.js";
 import { createDefaultTools, ToolRegistry } from "../tools/index.js";
+import { Baseline } from "./baseline.js";
 import type { BudgetLimits } from "./budget.js";
+import { type GateScope, TestGate } from "./gate.js";
 import { openRunGraph, type RunGraph } from "./graph-session.js";
 import { type AgentEvent, type RunResult, runAgent } from "./loop.js";
 import { PromptRenderer } from "./prompts.js";
@@ -42,7 +47,16 @@ export interface SolveOptions {
   runDir: string;
   budget: BudgetLimits;
   testCommand?: string;
+  /** The test framework's name when the command alone does not say (recipes). */
+  testFramework?: string;
   testGate: boolean;
+  /** How the gate chooses tests (default: auto, 2 hops, the whole suite when it fits 3 minutes). */
+  gate?: Partial<GateSettings>;
+  /**
+   * The baseline cache: its folder (default `~/.cache/fixpoint/baselines`, `false` for none) and
+   * the repository's name in its key (default the repository's real path).
+   */
+  baselineCache?: { dir?: string | false; repo?: string };
   promptsDir?: string;
   commandTimeoutMs: number;
   log: Logger;
@@ -54,6 +68,15 @@ export interface SolveOptions {
   graph?: boolean;
   config?: Record<string, unknown>;
 }
+
+export interface GateSettings {
+  scope: GateScope;
+  hops: number;
+  /** The whole suite runs at the gate (scope auto) when its baseline run takes at most this. */
+  fullBudgetMs: number;
+}
+
+export const GATE_DEFAULTS: GateSettings = { scope: "auto", hops: 2, fullBudgetMs: 3 * 60_000 };
 
 export interface SolveOutcome extends RunResult {
   runDir: string;
@@ -74,9 +97,19 @@ export async function solveTask(opts: SolveOptions): Promise<SolveOutcome> {
     ...(opts.docker ?? {}),
   });
   opts.onSandbox?.(sandbox);
+  const patchPath = join(opts.runDir, "patch.diff");
+  const resultPath = join(opts.runDir, "result.json");
+  const trajectoryPath = join(opts.runDir, "trajectory.json");
   let graph: RunGraph | null = null;
   try {
     const testCommand = opts.testCommand ?? opts.task.tests?.command ?? opts.task.environment?.testCommand;
+    const plan = await resolveTestCommand(sandbox, {
+      ...(testCommand ? { command: testCommand } : {}),
+      ...(opts.testFramework ? { framework: opts.testFramework } : {}),
+    });
+    // The gate's baseline starts now, before the graph is built and the first edit is made.
+    const gate = opts.testGate ? makeGate(opts, sandbox, plan, () => graph) : undefined;
+    gate?.start();
     if (opts.graph !== false) {
       graph = await openRunGraph({
         sandbox,
@@ -85,6 +118,7 @@ export async function solveTask(opts: SolveOptions): Promise<SolveOutcome> {
         log: opts.log,
       });
       if (graph) opts.onEvent?.({ type: "localized", files: graph.topFiles });
+      if (graph && gate) gate.prefetch(likelyTests(graph, settingsOf(opts).hops));
     }
     const registry = new ToolRegistry([...createDefaultTools(), ...(graph?.tools ?? [])]);
     const result = await runAgent({
@@ -95,12 +129,11 @@ export async function solveTask(opts: SolveOptions): Promise<SolveOutcome> {
       tools: registry,
       budget: opts.budget,
       prompts,
-      trajectoryPath: join(opts.runDir, "trajectory.json"),
+      trajectoryPath,
       log: opts.log,
-      runTests: (selection) => runSelectedTests(sandbox, testCommand, selection),
-      summarizeTests: (report) => summarizeTestReport(report, { maxChars: 6000 }),
-      testCommand,
-      testGate: opts.testGate,
+      runTests: (selection) => runSelectedTests(sandbox, testCommand, selection, plan),
+      ...(testCommand ? { testCommand } : plan ? { testCommand: plan.command } : {}),
+      ...(gate ? { gate } : {}),
       ...(graph ? { graph: graph.hooks, localization: graph.localization } : {}),
       commandTimeoutMs: opts.commandTimeoutMs,
       signal: opts.signal,
@@ -108,23 +141,103 @@ export async function solveTask(opts: SolveOptions): Promise<SolveOutcome> {
       textMode: opts.model.spec.startsWith("openai-text:"),
       onEvent: opts.onEvent,
     });
-    const patchPath = join(opts.runDir, "patch.diff");
-    const resultPath = join(opts.runDir, "result.json");
-    await writeFileAtomic(patchPath, result.patch);
-    const outcome: SolveOutcome = {
-      ...result,
-      runDir: opts.runDir,
-      patchPath,
-      resultPath,
-      sandboxKind: sandbox.kind,
+    return await writeOutcome(opts, result, sandbox.kind);
+  } catch (err) {
+    // Whatever failed before or around the loop, the run folder gets its result.json.
+    opts.log.error({ err: errorMessage(err) }, "solve failed");
+    const failed: RunResult = {
+      runId: opts.runId,
+      status: "exit_error",
+      patch: "",
+      steps: 0,
+      costUsd: 0,
+      tokens: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
+      elapsedMs: 0,
+      trajectoryPath,
+      error: errorMessage(err),
+      errorExitCode: err instanceof FixpointError ? err.exitCode : 1,
+      ...(err instanceof FixpointError && err.exitCode === 3 ? { infrastructure: true } : {}),
     };
-    await writeFileAtomic(resultPath, JSON.stringify(resultSummary(outcome), null, 2));
-    return outcome;
+    await writeOutcome(opts, failed, sandbox.kind).catch(() => undefined);
+    throw err;
   } finally {
     await graph?.close().catch(() => undefined);
     await sandbox
       .close()
       .catch((err: unknown) => opts.log.error({ err: String(err) }, "sandbox close failed"));
+  }
+
+  async function writeOutcome(
+    o: SolveOptions,
+    result: RunResult,
+    kind: Sandbox["kind"],
+  ): Promise<SolveOutcome> {
+    await writeFileAtomic(patchPath, result.patch);
+    const outcome: SolveOutcome = { ...result, runDir: o.runDir, patchPath, resultPath, sandboxKind: kind };
+    await writeFileAtomic(resultPath, JSON.stringify(resultSummary(outcome), null, 2));
+    return outcome;
+  }
+}
+
+/** The test gate of a run: the baseline (cached on disk) and the graph's test selection. */
+function makeGate(
+  opts: SolveOptions,
+  sandbox: Sandbox,
+  plan: TestPlan | null,
+  graph: () => RunGraph | null,
+): TestGate {
+  const settings = settingsOf(opts);
+  const cacheDir = opts.baselineCache?.dir ?? join(fixpointCacheDir(), "baselines");
+  const baseline = plan
+    ? Baseline.open({
+        sandbox,
+        plan,
+        key: {
+          repo: opts.baselineCache?.repo ?? realRepoPath(opts.repoPath),
+          commit: sandbox.baseCommit,
+          environment: sandbox.environment,
+          command: plan.command,
+        },
+        ...(cacheDir ? { cacheDir } : {}),
+        log: opts.log,
+      })
+    : null;
+  return new TestGate({
+    sandbox,
+    plan,
+    named: opts.task.tests?.failToPass ?? [],
+    baseline,
+    scope: settings.scope,
+    hops: settings.hops,
+    fullBudgetMs: Math.min(
+      settings.fullBudgetMs,
+      opts.budget.maxTimeMs ? opts.budget.maxTimeMs / 4 : Infinity,
+    ),
+    selectTests: async (diff, changed, hops) => {
+      const g = graph();
+      if (!g) return null;
+      // Edits made by commands the graph did not hear of are indexed before the question.
+      await g.hooks.update(changed);
+      return testsReaching(g.graph, diff, { hops });
+    },
+    log: opts.log,
+  });
+}
+
+function settingsOf(opts: SolveOptions): GateSettings {
+  return { ...GATE_DEFAULTS, ...opts.gate };
+}
+
+/** The tests that reach the functions the localization ranks first: what a fix there would need. */
+function likelyTests(graph: RunGraph, hops: number) {
+  return testsReachingLocations(graph.graph, graph.topSymbols, { hops, limit: 200 });
+}
+
+function realRepoPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
   }
 }
 
@@ -136,6 +249,7 @@ export async function runSelectedTests(
   sandbox: Sandbox,
   command: string | undefined,
   selection: TestSelection | undefined,
+  plan?: TestPlan | null,
 ): Promise<TestRunReport> {
   let tests = selection?.tests?.length ? selection.tests : undefined;
   let note = "";
@@ -152,7 +266,7 @@ export async function runSelectedTests(
     else note = "No test files related to the changed files were found; ran the whole suite.\n";
   }
   const report = await runTests(sandbox, {
-    ...(command ? { command } : {}),
+    ...(plan ? { plan } : command ? { command } : {}),
     ...(tests ? { tests } : {}),
     ...(selection?.timeoutMs ? { timeoutMs: selection.timeoutMs } : {}),
   });

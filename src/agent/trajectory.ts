@@ -59,9 +59,37 @@ export interface TrajectoryStep {
 
 export interface GateRecord {
   passed: boolean;
+  /** What the model was shown. */
   summary: string;
   counts?: TestRunReport["counts"];
   exitCode: number;
+  /** `passed`/`failed` on per-test results, `unverified` on exit codes, `no-tests`, `skipped`. */
+  verdict?: string;
+  command?: string;
+  /** What ran: the whole suite, or the tests related to the change, and why. */
+  scope?: "full" | "related";
+  scopeWhy?: string;
+  /** The selected tests (in the test command's syntax) and why each was chosen. */
+  selection?: Array<{ test: string; reasons: string[] }>;
+  /** What the code graph left out of the selection on purpose (names too common to match, …). */
+  selectionNotes?: string[];
+  baseline?: {
+    source: "cache" | "run";
+    tests: number;
+    full?: { complete: boolean; durationMs: number; budgetMs: number; exitCode: number; parsed: boolean };
+    runMs: number;
+    waitedMs: number;
+    /** Baseline run time that overlapped the model's turns instead of a wait. */
+    hiddenMs: number;
+    copyMs?: number;
+  };
+  regressions?: Array<{ name: string; kind: string; before?: string; now?: string }>;
+  namedFailing?: Array<{ name: string; status: string }>;
+  agentTests?: Array<{ name: string; status: string }>;
+  preExisting?: string[];
+  flaky?: Array<{ name: string; why: string }>;
+  fixed?: string[];
+  durationMs?: number;
 }
 
 export interface Trajectory {
@@ -91,6 +119,8 @@ export interface Trajectory {
   };
   status?: ExitStatus;
   error?: string;
+  /** The run stopped because its sandbox or the Docker engine was lost (not the agent's outcome). */
+  infrastructure?: boolean;
   /** The patch the run returns (the submitted one, or the best one on a budget exit). */
   patch?: string;
   /** The working tree's diff at the end, when it differs from `patch`. */

@@ -30,6 +30,9 @@ export const ConfigFileSchema = z
     sandbox: z.enum(["auto", "docker", "local"]),
     test_command: z.string().min(1),
     test_gate: z.boolean(),
+    gate_scope: z.enum(["auto", "related", "full"]),
+    gate_hops: z.number().int().min(0).max(6),
+    gate_full_budget: Duration,
     command_timeout: Duration,
     prompts_dir: z.string().min(1),
     out_dir: z.string().min(1),
@@ -69,6 +72,10 @@ export interface Settings {
   sandbox: "auto" | "docker" | "local";
   testCommand?: string;
   testGate: boolean;
+  /** How the gate chooses its tests (see GateSettings). */
+  gateScope: "auto" | "related" | "full";
+  gateHops: number;
+  gateFullBudgetMs: number;
   commandTimeoutMs: number;
   promptsDir?: string;
   outDir: string;
@@ -91,6 +98,9 @@ export const DEFAULTS: Settings = {
   maxTimeMs: 30 * 60_000,
   sandbox: "auto",
   testGate: true,
+  gateScope: "auto",
+  gateHops: 2,
+  gateFullBudgetMs: 3 * 60_000,
   commandTimeoutMs: 120_000,
   outDir: "fixpoint-runs",
   graph: true,
@@ -151,6 +161,9 @@ export interface FlagValues {
   sandbox?: string;
   testCmd?: string;
   testGate?: boolean;
+  gateScope?: string;
+  gateHops?: string;
+  gateFullBudget?: string;
   commandTimeout?: string;
   prompts?: string;
   out?: string;
@@ -195,6 +208,10 @@ export function resolveSettings(
   if (layered.sandbox) s.sandbox = layered.sandbox;
   if (layered.test_command) s.testCommand = layered.test_command;
   if (layered.test_gate !== undefined) s.testGate = layered.test_gate;
+  if (layered.gate_scope) s.gateScope = layered.gate_scope;
+  if (layered.gate_hops !== undefined) s.gateHops = layered.gate_hops;
+  if (layered.gate_full_budget !== undefined)
+    s.gateFullBudgetMs = toMs(layered.gate_full_budget, "gate_full_budget");
   if (layered.command_timeout !== undefined)
     s.commandTimeoutMs = toMs(layered.command_timeout, "command_timeout");
   if (layered.prompts_dir) s.promptsDir = layered.prompts_dir;
@@ -221,6 +238,10 @@ export function resolveSettings(
   }
   if (flags.testCmd) s.testCommand = flags.testCmd;
   if (flags.testGate === false) s.testGate = false;
+  if (flags.gateScope !== undefined) s.gateScope = parseGateScope(flags.gateScope);
+  if (flags.gateHops !== undefined) s.gateHops = parseGateHops(flags.gateHops);
+  if (flags.gateFullBudget !== undefined)
+    s.gateFullBudgetMs = parseDuration(flags.gateFullBudget, "--gate-full-budget");
   if (flags.commandTimeout !== undefined)
     s.commandTimeoutMs = parseDuration(flags.commandTimeout, "--command-timeout");
   if (flags.prompts) s.promptsDir = flags.prompts;
@@ -243,6 +264,18 @@ export function resolveSettings(
   if (flags.pids !== undefined) s.docker.pids = positiveInt("--pids", flags.pids);
   if (flags.user) s.docker.user = flags.user;
   return s;
+}
+
+export function parseGateScope(v: string): Settings["gateScope"] {
+  if (v === "auto" || v === "related" || v === "full") return v;
+  throw new UsageError(`--gate-scope: "${v}" is not one of auto, related, full`);
+}
+
+export function parseGateHops(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 6)
+    throw new UsageError(`--gate-hops: "${v}" is not a whole number from 0 to 6`);
+  return n;
 }
 
 function toMs(v: string | number, field: string): number {

@@ -4,7 +4,7 @@
  * 130 interrupted. User mistakes are one line on stderr, never a stack trace.
  */
 import { Command, CommanderError, Option } from "commander";
-import { errorMessage, FixpointError } from "../common/index.js";
+import { errorMessage, FIXPOINT_VERSION, FixpointError } from "../common/index.js";
 import { redactSecrets } from "../log/index.js";
 import { registerGraphCommands } from "./graph.js";
 import { registerInfraCommands } from "./infra.js";
@@ -13,8 +13,6 @@ import { registerSuiteCommands } from "./suite-commands.js";
 
 // Command implementations are imported when their command runs (lazyAction): the model SDKs, dockerode and
 // Octokit take about a second to load, which `fixpoint graph find` should not pay.
-
-const VERSION = "0.1.0";
 
 /** Flags shared by every command that runs the agent. */
 function withRunFlags(cmd: Command): Command {
@@ -43,6 +41,15 @@ function withRunFlags(cmd: Command): Command {
     .option("--user <user>", "Docker: run commands as this (non-root) user")
     .option("--test-cmd <command>", "the repository's test command (default: from the task, or detected)")
     .option("--no-test-gate", "accept a submit without running the tests")
+    .option(
+      "--gate-scope <scope>",
+      "tests the gate runs: auto (the whole suite when its baseline fits --gate-full-budget, else related), related (named, yours, and those the code graph links to the change), full",
+    )
+    .option("--gate-hops <n>", "graph hops from a test to a changed symbol for related tests (default 2)")
+    .option(
+      "--gate-full-budget <duration>",
+      "auto scope: the whole suite runs when it takes at most this (default 3m)",
+    )
     .option("--no-graph", "do not build the code graph (no graph tools, no localization in the prompt)")
     .option("--command-timeout <duration>", "per-command timeout in the sandbox (default 120s)")
     .option("--prompts <dir>", "folder of prompt templates overriding the built-in ones")
@@ -56,7 +63,7 @@ export function buildProgram(): Command {
     .description(
       "An autonomous coding agent: issue → code graph → localize → edit in a sandbox → tests pass.",
     )
-    .version(VERSION)
+    .version(FIXPOINT_VERSION)
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
 

@@ -18,6 +18,74 @@ function describeInput(input: unknown): string {
   return JSON.stringify(input ?? {});
 }
 
+type Gate = NonNullable<ReturnType<typeof readTrajectory>["steps"][number]["gate"]>;
+
+/** A gate's verdict, what it ran and why, what blocked and what was only reported. */
+function renderGate(g: Gate, full: boolean): string[] {
+  const out: string[] = [];
+  const verdict = g.passed
+    ? pc.green(`gate passed${g.verdict && g.verdict !== "passed" ? ` (${g.verdict})` : ""}`)
+    : pc.yellow("gate refused");
+  const c = g.counts;
+  const counts = c
+    ? ` · ${c.passed} passed, ${c.failed} failed, ${c.error} errors, ${c.skipped} skipped`
+    : "";
+  const took = g.durationMs !== undefined ? ` · ${(g.durationMs / 1000).toFixed(1)} s` : "";
+  out.push(`     ${verdict}${counts}${took}`);
+  if (g.scope)
+    out.push(`       ran ${g.scope === "full" ? "the whole suite" : "related tests"}: ${g.scopeWhy ?? ""}`);
+  if (g.selection?.length) {
+    out.push(`       selected ${g.selection.length} test${g.selection.length === 1 ? "" : "s"}:`);
+    const shown = full ? g.selection : g.selection.slice(0, 6);
+    for (const e of shown) out.push(`         ${pc.cyan(e.test)} ${pc.dim(`— ${e.reasons.join("; ")}`)}`);
+    if (shown.length < g.selection.length)
+      out.push(pc.dim(`         … ${g.selection.length - shown.length} more (--full)`));
+  }
+  if (g.baseline) {
+    const b = g.baseline;
+    const fullRun = b.full
+      ? b.full.complete
+        ? `; whole suite ${(b.full.durationMs / 1000).toFixed(1)} s`
+        : `; whole suite over ${(b.full.budgetMs / 1000).toFixed(0)} s`
+      : "";
+    out.push(
+      pc.dim(
+        `       baseline (${b.source}): ${b.tests} tests${fullRun}; ran ${(b.runMs / 1000).toFixed(1)} s, ${(b.hiddenMs / 1000).toFixed(1)} s of it hidden behind the model's turns`,
+      ),
+    );
+  }
+  const list = (label: string, names: string[], color: (s: string) => string) => {
+    if (!names.length) return;
+    const shown = full ? names : names.slice(0, 5);
+    out.push(
+      `       ${color(label)} (${names.length}): ${shown.join(", ")}${shown.length < names.length ? ", …" : ""}`,
+    );
+  };
+  list(
+    "regressions",
+    (g.regressions ?? []).map((r) => r.name),
+    pc.red,
+  );
+  list(
+    "named tests failing",
+    (g.namedFailing ?? []).map((n) => `${n.name} (${n.status})`),
+    pc.red,
+  );
+  list(
+    "your tests",
+    (g.agentTests ?? []).map((t) => `${t.name} (${t.status})`),
+    pc.cyan,
+  );
+  list("pre-existing failures", g.preExisting ?? [], pc.dim);
+  list(
+    "flaky",
+    (g.flaky ?? []).map((f) => `${f.name} (${f.why})`),
+    pc.dim,
+  );
+  if (!g.scope) out.push(`       ${oneLine(g.summary, 100)}`);
+  return out;
+}
+
 export function renderTrajectory(path: string, opts: { full?: boolean } = {}): string {
   const t = readTrajectory(path);
   const out: string[] = [];
@@ -46,10 +114,7 @@ export function renderTrajectory(path: string, opts: { full?: boolean } = {}): s
         for (const l of lines.slice(0, opts.full ? lines.length : 3)) out.push(`       ${pc.dim(l)}`);
       }
     }
-    if (s.gate)
-      out.push(
-        `     ${s.gate.passed ? pc.green("tests pass") : pc.yellow("tests fail")}: ${oneLine(s.gate.summary, 90)}`,
-      );
+    if (s.gate) out.push(...renderGate(s.gate, opts.full === true));
   }
   if (t.patch) {
     out.push("");

@@ -1,10 +1,10 @@
 /** `fixpoint solve` and `fixpoint demo`: one task through the agent, printed as a summary or JSON. */
 import { mkdtempSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import pc from "picocolors";
 import { digestRun, resultSummary, type SolveOutcome, solveTask } from "../agent/index.js";
-import { UsageError } from "../common/index.js";
+import { fixpointCacheDir, UsageError } from "../common/index.js";
 import {
   createGitHubClient,
   openPullRequestForRun,
@@ -152,7 +152,7 @@ async function resolveLocalRepo(path: string): Promise<string> {
 
 /** Where fixpoint keeps clones and graph databases: $XDG_CACHE_HOME/fixpoint or ~/.cache/fixpoint. */
 export function cacheDir(): string {
-  return join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "fixpoint");
+  return fixpointCacheDir();
 }
 
 /** Runs one task with resolved settings and prints the outcome. */
@@ -187,6 +187,7 @@ export async function runTask(
       },
       ...(settings.testCommand ? { testCommand: settings.testCommand } : {}),
       testGate: settings.testGate,
+      gate: { scope: settings.gateScope, hops: settings.gateHops, fullBudgetMs: settings.gateFullBudgetMs },
       ...(settings.promptsDir ? { promptsDir: settings.promptsDir } : {}),
       commandTimeoutMs: settings.commandTimeoutMs,
       graph: settings.graph,

@@ -40,6 +40,26 @@ export function registerSuiteCommands(program: Command): void {
     .option("--recipes <dir>", "recipes folder (default environments/recipes)")
     .option("--model-name <name>", "model_name_or_path written to predictions (default the --model spec)")
     .option("--no-test-gate", "accept a submit without running the tests")
+    .addOption(
+      new Option("--gate-scope <scope>", "tests the gate runs (default auto)").choices([
+        "auto",
+        "related",
+        "full",
+      ]),
+    )
+    .option("--gate-hops <n>", "graph hops from a test to a changed symbol (default 2)")
+    .option(
+      "--gate-full-budget <duration>",
+      "auto scope: the whole suite runs when it takes at most this (default 3m)",
+    )
+    .option(
+      "--baseline-cache <dir>",
+      "baselines, one per repository, commit and environment (default ~/.cache/fixpoint/baselines)",
+    )
+    .option(
+      "--engine-wait <duration>",
+      "after an infrastructure failure, how long to wait for the Docker engine before retrying (default 10m)",
+    )
     .option("--with-hints", "show the tasks' hints_text to the agent (SWE-bench's standard setting does not)")
     .option("--prompts <dir>", "folder of prompt templates")
     .option("--json", "print one JSON summary")

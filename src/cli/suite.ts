@@ -50,6 +50,16 @@ const RunFlags = z.object({
   recipes: z.string().optional(),
   modelName: z.string().optional(),
   testGate: z.boolean().default(true),
+  gateScope: z.enum(["auto", "related", "full"]).default("auto"),
+  gateHops: z.coerce
+    .number()
+    .int()
+    .min(0, "--gate-hops must be ≥ 0")
+    .max(6, "--gate-hops must be ≤ 6")
+    .default(2),
+  gateFullBudget: z.string().default("3m"),
+  baselineCache: z.string().optional(),
+  engineWait: z.string().default("10m"),
   withHints: z.boolean().default(false),
   prompts: z.string().optional(),
   json: z.boolean().default(false),
@@ -187,7 +197,14 @@ export async function runSuiteCommand(tasksPath: string, rawFlags: Record<string
       },
       commandTimeoutMs: durationMs("--command-timeout", flags.commandTimeout),
       testGate: flags.testGate,
+      gate: {
+        scope: flags.gateScope,
+        hops: flags.gateHops,
+        fullBudgetMs: durationMs("--gate-full-budget", flags.gateFullBudget),
+      },
+      ...(flags.baselineCache ? { baselineCacheDir: resolve(flags.baselineCache) } : {}),
       withHints: flags.withHints,
+      engineWaitMs: durationMs("--engine-wait", flags.engineWait),
       ...(flags.prompts ? { promptsDir: resolve(flags.prompts) } : {}),
       log,
       signal: stop.signal,

@@ -36,10 +36,14 @@ export const bashTool: Tool<typeof schema> = {
     if (refusal) return { output: describeRefusal(refusal), isError: true };
 
     // Larger requests are capped rather than refused: a refusal would cost the model a step.
-    const timeoutMs =
+    const asked =
       input.timeout !== undefined
         ? Math.round(Math.min(input.timeout, MAX_BASH_TIMEOUT_S) * 1000)
         : ctx.commandTimeoutMs;
+    // No command outlives the run's wall-time budget.
+    const left = ctx.timeLeftMs?.() ?? Number.POSITIVE_INFINITY;
+    if (left < 1000) return { output: "not run: the run's time budget is spent", isError: true };
+    const timeoutMs = Math.min(asked, Math.floor(left));
     const r = await ctx.sandbox.exec(input.command, {
       timeoutMs,
       ...(ctx.signal ? { signal: ctx.signal } : {}),

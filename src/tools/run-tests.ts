@@ -5,7 +5,7 @@
  * output.
  */
 import { z } from "zod";
-import { summarizeTestReport, type TestSelection } from "../testing/index.js";
+import { DEFAULT_TEST_TIMEOUT_MS, summarizeTestReport, type TestSelection } from "../testing/index.js";
 import { changedSinceLastSnapshot } from "./changes.js";
 import type { Tool } from "./types.js";
 
@@ -37,6 +37,11 @@ export const runTestsTool: Tool<typeof schema> = {
     if (input.tests?.length) request.tests = input.tests;
     if (input.related_only !== undefined) request.relatedOnly = input.related_only;
     if (input.timeout !== undefined) request.timeoutMs = Math.round(Math.min(input.timeout, 3600) * 1000);
+    // No test run outlives the run's wall-time budget.
+    const left = ctx.timeLeftMs?.() ?? Number.POSITIVE_INFINITY;
+    if (left < 1000) return { output: "not run: the run's time budget is spent", isError: true };
+    if (Number.isFinite(left))
+      request.timeoutMs = Math.min(request.timeoutMs ?? DEFAULT_TEST_TIMEOUT_MS, Math.floor(left));
     const report = await ctx.runTests(request);
     ctx.state.lastTestReport = report;
     // Test runs can write files (snapshots, generated code): keep the change tracking honest.

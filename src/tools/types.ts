@@ -46,6 +46,8 @@ export interface ToolContext {
   signal?: AbortSignal;
   /** Default per-command timeout for `bash`, ms. */
   commandTimeoutMs: number;
+  /** Milliseconds left in the run's wall-time budget (Infinity when uncapped): bounds every command. */
+  timeLeftMs?: () => number;
   graph?: GraphHooks;
 }
 
