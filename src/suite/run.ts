@@ -4,13 +4,16 @@
  * and status.json; `<out>/predictions.jsonl` in SWE-bench's format. Resumable: a task whose
  * status.json records a final status is skipped unless `redo`. A total cost cap stops starting
  * new tasks. A task that fails on infrastructure (the Docker engine restarting, its container
- * gone) is retried once; an interrupted task is recorded as such and runs again next time.
+ * gone, the model API after its own retries) is retried after the engine answers again — waiting
+ * with backoff, a bounded number of times — and recorded as not final when it still fails, so a
+ * rerun of the suite tries it again; an interrupted task is recorded as such and runs again next
+ * time.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import pLimit from "p-limit";
-import { type BudgetLimits, type SolveOutcome, solveTask } from "../agent/index.js";
+import { type BudgetLimits, type GateSettings, type SolveOutcome, solveTask } from "../agent/index.js";
 import { errorMessage, InfraError, writeFileAtomic } from "../common/index.js";
 import { createLogger, type Logger } from "../log/index.js";
 import type { Model } from "../model/index.js";
@@ -69,6 +72,9 @@ export interface SuiteRunOptions {
   budget: BudgetLimits;
   commandTimeoutMs: number;
   testGate?: boolean;
+  gate?: Partial<GateSettings>;
+  /** Where baselines are cached (default ~/.cache/fixpoint/baselines). */
+  baselineCacheDir?: string;
   /** Show the task's hints_text to the agent (SWE-bench's standard setting does not). */
   withHints?: boolean;
   promptsDir?: string;
@@ -77,6 +83,10 @@ export interface SuiteRunOptions {
   onProgress?: (p: SuiteProgress) => void;
   /** Called with each task's sandbox as soon as it exists (tests use it to inject faults). */
   onSandbox?: (t: SuiteTask, sb: Sandbox) => void;
+  /** Attempts of a task that fails on infrastructure (default 3). */
+  maxInfraAttempts?: number;
+  /** How long a retry waits for the Docker engine to answer again (default 10 minutes). */
+  engineWaitMs?: number;
 }
 
 export interface SuiteRunResult {
@@ -91,7 +101,7 @@ export interface SuiteRunResult {
   interrupted: string[];
   /** Not started because the total cost cap was reached. */
   notStarted: string[];
-  /** Tasks that needed their one infrastructure retry. */
+  /** Tasks that needed an infrastructure retry. */
   retried: string[];
   costUsd: number;
   predictionsPath: string;
@@ -107,9 +117,52 @@ export function readStatus(dir: string): TaskStatusRecord | null {
   }
 }
 
-/** Infrastructure failures are worth one retry; mistakes in the task are not. */
-function isInfra(e: unknown): boolean {
-  return e instanceof InfraError || (e as { exitCode?: number })?.exitCode === 3;
+/** Errors of a connection to the Docker engine (or another service) that broke or was refused. */
+const CONNECTION_ERROR =
+  /\b(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|EHOSTUNREACH|socket hang up)\b|connect ENOENT/;
+
+/**
+ * Infrastructure failures are worth a retry; mistakes in the task are not. Whatever the error
+ * says, a Docker engine that does not answer right now makes it an infrastructure failure (an
+ * image build cut by an engine restart fails with a bare "read ECONNRESET").
+ */
+async function isInfra(e: unknown, kind: "docker" | "local"): Promise<boolean> {
+  if (e instanceof InfraError || (e as { exitCode?: number })?.exitCode === 3) return true;
+  if (CONNECTION_ERROR.test(errorMessage(e)) || CONNECTION_ERROR.test(String((e as { code?: string })?.code)))
+    return true;
+  return kind === "docker" && !(await dockerAvailable(5000));
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+
+/**
+ * Before an infrastructure retry: waits until the Docker engine answers (backoff 1 s, 2 s, 4 s …
+ * up to 30 s a step, `maxWaitMs` in all). False when it did not come back, or on interruption.
+ */
+export async function waitForEngine(
+  kind: "docker" | "local",
+  maxWaitMs: number,
+  log: Logger,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  if (kind === "local") return true;
+  const deadline = Date.now() + maxWaitMs;
+  let delay = 1000;
+  for (;;) {
+    if (signal?.aborted) return false;
+    if (await dockerAvailable(5000)) return true;
+    if (Date.now() >= deadline) return false;
+    log.warn({ retryInMs: delay }, "suite: the Docker engine does not answer; waiting before the retry");
+    await sleep(Math.min(delay, Math.max(0, deadline - Date.now())), signal);
+    delay = Math.min(delay * 2, 30_000);
+  }
 }
 
 export async function runSuite(opts: SuiteRunOptions): Promise<SuiteRunResult> {
@@ -216,7 +269,18 @@ async function runOne(
     return full;
   };
   let cost = 0;
-  for (let attempt = 1; ; attempt++) {
+  const maxAttempts = Math.max(1, opts.maxInfraAttempts ?? 3);
+  let attempt = 1;
+  /** Whether to run the task again after an infrastructure failure (the engine answering again). */
+  const retryAfterInfra = async (why: string | undefined): Promise<boolean> => {
+    if (attempt >= maxAttempts || opts.signal?.aborted) return false;
+    log.warn({ error: why, attempt }, "suite: infrastructure failure; retrying once the engine answers");
+    if (!(await waitForEngine(kind, opts.engineWaitMs ?? 10 * 60_000, log, opts.signal))) return false;
+    if (!result.retried.includes(t.instanceId)) result.retried.push(t.instanceId);
+    attempt++;
+    return true;
+  };
+  for (;;) {
     let env: { source: string; image?: string } | undefined;
     try {
       const repoPath = await resolveTaskRepo(t, {
@@ -249,6 +313,13 @@ async function runOne(
           budget: opts.budget,
           ...(plan.testCommand ? { testCommand: plan.testCommand } : {}),
           testGate: opts.testGate ?? true,
+          ...(opts.gate ? { gate: opts.gate } : {}),
+          ...(plan.framework ? { testFramework: plan.framework } : {}),
+          // One baseline per repository, base commit and environment, shared by the suite's tasks.
+          baselineCache: {
+            repo: t.repoName,
+            ...(opts.baselineCacheDir ? { dir: opts.baselineCacheDir } : {}),
+          },
           ...(opts.promptsDir ? { promptsDir: opts.promptsDir } : {}),
           commandTimeoutMs: opts.commandTimeoutMs,
           log,
@@ -279,18 +350,14 @@ async function runOne(
       }
       // The sandbox died under the run (engine restart, container removed): an infrastructure
       // failure even when the loop itself ended normally.
-      const infra = outcome.errorExitCode === 3 || watch?.lost() === true;
+      const infra = outcome.infrastructure === true || outcome.errorExitCode === 3 || watch?.lost() === true;
       if (infra) {
-        if (attempt === 1) {
-          log.warn({ error: outcome.error }, "suite: infrastructure failure; retrying the task once");
-          result.retried.push(t.instanceId);
-          continue;
-        }
+        if (await retryAfterInfra(outcome.error)) continue;
         return record({ ...base, state: "error", final: false });
       }
       return record({ ...base, state: "done", final: true });
     } catch (e) {
-      const infra = isInfra(e);
+      const infra = await isInfra(e, kind);
       log.error({ err: errorMessage(e), attempt }, "suite: task failed");
       if (opts.signal?.aborted) {
         return record({
@@ -304,10 +371,7 @@ async function runOne(
           error: errorMessage(e),
         });
       }
-      if (infra && attempt === 1) {
-        result.retried.push(t.instanceId);
-        continue;
-      }
+      if (infra && (await retryAfterInfra(errorMessage(e)))) continue;
       return record({
         state: "error",
         // A bad task (missing commit, bad recipe) will not get better by running again.
