@@ -96,6 +96,25 @@ export class TestGate {
     return this.opts.scope;
   }
 
+  /**
+   * Marks the failures of a test run (the agent's own `run_tests`) that fail at the base commit
+   * too, as far as the baseline knows yet: the model need not chase them.
+   */
+  annotate(report: TestRunReport): TestRunReport {
+    const known = this.opts.baseline?.statuses();
+    if (!known?.size || !report.tests) return report;
+    const pre = report.tests.filter(
+      (t) =>
+        (t.status === "failed" || t.status === "error") &&
+        (known.get(t.name) === "failed" || known.get(t.name) === "error"),
+    );
+    if (!pre.length) return report;
+    const names = pre.slice(0, 10).map((t) => t.name);
+    const more = pre.length > 10 ? `, … ${pre.length - 10} more` : "";
+    const note = `${pre.length} of these failures also fail at the base commit (not caused by your change): ${names.join(", ")}${more}`;
+    return { ...report, notes: [...(report.notes ?? []), note] };
+  }
+
   /** Starts the baseline work that can go on while the model takes its first turns. */
   start(): void {
     const { baseline, plan, scope } = this.opts;
@@ -203,16 +222,23 @@ export class TestGate {
     });
 
     // Suspected regressions run once more on both sides: a flip on the same code is flakiness.
+    // A test that vanished because the agent's own diff removed or renamed it is its decision,
+    // shown in the patch and in the report, not a regression to rerun.
+    const removed = await this.removedByChange(
+      cmp.suspects.filter((s) => s.kind === "missing"),
+      agentFiles,
+    );
+    const suspects = cmp.suspects.filter((s) => !removed.includes(s.name));
     let regressions: Suspect[] = [];
     let flaky: Array<Suspect & { why: string }> = [];
-    if (cmp.suspects.length) {
-      const names = cmp.suspects.slice(0, MAX_SELECTION).map((s) => s.name);
+    if (suspects.length) {
+      const names = suspects.slice(0, MAX_SELECTION).map((s) => s.name);
       const [again, before] = await Promise.all([
         runTests(sandbox, { plan: inTree(plan), tests: names, timeoutMs: left() }),
         baseline ? baseline.rerun(names, left()).catch(() => new Map()) : Promise.resolve(new Map()),
       ]);
       const confirmed = confirmSuspects(
-        cmp.suspects,
+        suspects,
         new Map((again.tests ?? []).map((t) => [t.name, t.status])),
         before,
       );
@@ -233,6 +259,7 @@ export class TestGate {
       agentTests: cmp.agentTests,
       preExisting: cmp.preExisting,
       flaky,
+      removed,
       notes,
       baselineKnown: statuses.size > 0,
     });
@@ -244,6 +271,7 @@ export class TestGate {
       agentTests: cmp.agentTests.map((t) => ({ name: t.name, status: t.status })),
       preExisting: cmp.preExisting.map((t) => t.name),
       flaky: flaky.map((f) => ({ name: f.name, why: f.why })),
+      removed,
       fixed: cmp.fixed,
     });
     return out;
@@ -317,6 +345,30 @@ export class TestGate {
       entries.length = MAX_SELECTION;
     }
     return { entries, agentTestIds, notes, graphNotes };
+  }
+
+  /**
+   * Of the tests that passed at baseline and are no longer reported, those whose definition the
+   * agent's diff took out of its own test files (renamed or deleted: the name is not in the file).
+   */
+  private async removedByChange(missing: Suspect[], agentFiles: string[]): Promise<string[]> {
+    const out: string[] = [];
+    const texts = new Map<string, string | null>();
+    for (const s of missing) {
+      const file = testFileOf(s.name);
+      if (!agentFiles.includes(file)) continue;
+      if (!texts.has(file)) texts.set(file, await this.opts.sandbox.readFile(file).catch(() => null));
+      const text = texts.get(file);
+      const name = testBaseName(s.name);
+      if (
+        text === null ||
+        text === undefined ||
+        !name ||
+        !(/^\w+$/.test(name) ? new RegExp(`\\b${name}\\b`).test(text) : text.includes(name))
+      )
+        out.push(s.name);
+    }
+    return out;
   }
 
   /** No per-test result could be read: the exit code decides, and the report says so. */
@@ -412,6 +464,12 @@ export function belongsTo(name: string, unit: string): boolean {
   return next === "." || next === "[" || next === " " || next === ":";
 }
 
+/** The innermost name of a test id: `a.py::C::test_x[1]` → `test_x`; `f.js > s > works` → `works`. */
+function testBaseName(name: string): string {
+  const last = name.split(/::| > /).pop() ?? "";
+  return last.replace(/\[.*$/, "").trim();
+}
+
 /** A test file as a selection unit in the framework's syntax. */
 export function unitForFile(path: string, framework?: Framework): string {
   if (framework === "unittest") return path.replace(/\.py$/, "").split("/").join(".");
@@ -455,6 +513,7 @@ interface ReportInput {
   agentTests: TestCaseResult[];
   preExisting: TestCaseResult[];
   flaky: Array<Suspect & { why: string }>;
+  removed: string[];
   notes: string[];
   baselineKnown: boolean;
 }
@@ -510,6 +569,14 @@ export function renderGateReport(r: ReportInput): string {
     lines.push("", `Your tests (${r.agentTests.length}, ${failing.length} failing):`);
     for (const t of [...failing, ...r.agentTests.filter((t) => !isFailing(t))].slice(0, MAX_LISTED))
       lines.push(`  ${t.status.toUpperCase()} ${t.name}${isFailing(t) ? clip(t.message) : ""}`);
+  }
+  if (r.removed.length) {
+    const names = r.removed.slice(0, 8).join(", ");
+    const more = r.removed.length > 8 ? `, … ${r.removed.length - 8} more` : "";
+    lines.push(
+      "",
+      `Tests your change removes or renames (they passed at the base commit; make sure that is intended): ${names}${more}`,
+    );
   }
   if (r.preExisting.length || r.flaky.length) {
     lines.push("", "Not your concern (reported, never blocking):");

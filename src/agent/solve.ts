@@ -131,7 +131,10 @@ export async function solveTask(opts: SolveOptions): Promise<SolveOutcome> {
       prompts,
       trajectoryPath,
       log: opts.log,
-      runTests: (selection) => runSelectedTests(sandbox, testCommand, selection, plan),
+      runTests: async (selection) => {
+        const report = await runSelectedTests(sandbox, testCommand, selection, plan);
+        return gate ? gate.annotate(report) : report;
+      },
       ...(testCommand ? { testCommand } : plan ? { testCommand: plan.command } : {}),
       ...(gate ? { gate } : {}),
       ...(graph ? { graph: graph.hooks, localization: graph.localization } : {}),

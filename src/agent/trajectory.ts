@@ -88,6 +88,8 @@ export interface GateRecord {
   agentTests?: Array<{ name: string; status: string }>;
   preExisting?: string[];
   flaky?: Array<{ name: string; why: string }>;
+  /** Tests that passed at baseline and that the agent's diff removed or renamed (not blocking). */
+  removed?: string[];
   fixed?: string[];
   durationMs?: number;
 }

@@ -62,6 +62,7 @@ export function summarizeTestReport(report: TestRunReport, options: SummaryOptio
   head.push(
     `${total} test${total === 1 ? "" : "s"}: ${c.passed} passed, ${c.failed} failed, ${c.error} error${c.error === 1 ? "" : "s"}, ${c.skipped} skipped`,
   );
+  if (report.notes?.length) head.push(...report.notes);
   const bad = report.tests.filter((t) => t.status === "failed" || t.status === "error");
   if (!bad.length) {
     if (report.exitCode !== 0 && !report.timedOut)

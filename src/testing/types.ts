@@ -21,6 +21,8 @@ export interface TestRunReport {
   /** Per-test results when a parser understood the output; undefined otherwise. */
   tests?: TestCaseResult[];
   counts?: { passed: number; failed: number; skipped: number; error: number };
+  /** Remarks for the reader, shown with the summary (e.g. which failures exist at the base commit). */
+  notes?: string[];
 }
 
 export interface TestSelection {

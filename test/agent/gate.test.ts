@@ -113,12 +113,18 @@ async function run(opts: {
 
 describe("the regression gate on real repositories", () => {
   it("does not let a failure that exists at the base commit block a correct fix", async () => {
+    // The model's own test run, once the baseline is known, says which failures are not its doing.
+    const look =
+      "  - tool_calls:\n      - name: bash\n        input: { command: 'sleep 5' }\n  - tool_calls:\n      - name: run_tests\n        input: {}\n";
     const r = await run({
       repo: makeRepo(CALC),
-      script: FIX_MUL + submit,
+      script: look + FIX_MUL + submit,
       named: ["tests/test_calc.py::test_mul"],
     });
     expect(r.out.status, r.out.error).toBe("submitted");
+    expect(r.observations[1]).toMatch(
+      /2 of these failures also fail at the base commit \(not caused by your change\): tests\/test_calc\.py::test_mul, tests\/test_calc\.py::test_needs_a_server/,
+    );
     expect(r.gates).toHaveLength(1);
     const g = r.gates[0]!;
     expect(g.passed).toBe(true);
@@ -177,6 +183,34 @@ describe("the regression gate on real repositories", () => {
     expect(g.flaky?.map((f) => f.name)).toEqual(["tests/test_flaky.py::test_sometimes"]);
     expect(g.regressions).toEqual([]);
     expect(g.summary).toMatch(/1 flaky \(different results on two runs of the same code\)/);
+  });
+
+  it("reports a passing test the agent's diff renames, without blocking on it; a test that merely vanished blocks", async () => {
+    const rename = edit("tests/test_calc.py", "def test_add():", "def test_add_numbers():");
+    const r = await run({
+      repo: makeRepo(CALC),
+      script: FIX_MUL + rename + submit,
+      named: ["tests/test_calc.py::test_mul"],
+    });
+    expect(r.out.status, r.out.error).toBe("submitted");
+    expect(r.gates[0]!.removed).toEqual(["tests/test_calc.py::test_add"]);
+    expect(r.gates[0]!.summary).toMatch(
+      /Tests your change removes or renames .*tests\/test_calc\.py::test_add/,
+    );
+
+    // The same test gone because its module no longer imports is a regression.
+    const breakImport = edit(
+      "tests/test_calc.py",
+      "from calc import add, mul",
+      "from calc import add, mul, nothing",
+    );
+    const broken = await run({
+      repo: makeRepo(CALC),
+      script: FIX_MUL + breakImport + submit,
+      named: ["tests/test_calc.py::test_mul"],
+    });
+    expect(broken.gates[0]!.passed).toBe(false);
+    expect(broken.gates[0]!.regressions?.map((x) => x.name)).toContain("tests/test_calc.py::test_add");
   });
 
   it("counts the agent's own test: refused while it fails, accepted once the fix makes it pass", async () => {
