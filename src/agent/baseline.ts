@@ -12,7 +12,7 @@ import { join, posix } from "node:path";
 import { errorMessage, writeFileAtomic } from "../common/index.js";
 import type { Logger } from "../log/index.js";
 import type { Sandbox } from "../sandbox/index.js";
-import { runTests, type TestPlan, type TestRunReport, type TestStatus } from "../testing/index.js";
+import { runSelection, type TestPlan, type TestRunReport, type TestStatus } from "../testing/index.js";
 
 export interface BaselineKey {
   /** The repository: a name (`owner/name`) or the real path of a local one. */
@@ -217,7 +217,8 @@ export class Baseline {
     const pending = [...new Set(units.filter((u) => !this.covers(u)).map((u) => this.inFlight.get(u)))];
     const running = pending.filter((p): p is Promise<void> => p !== undefined);
     if (running.length) await this.waitFor(Promise.all(running), Math.max(0, deadline - Date.now()));
-    const missing = units.filter((u) => !this.covers(u) && !this.inFlight.has(u));
+    // Whatever is still not covered (a run ahead of the gate that timed out or failed) runs now.
+    const missing = units.filter((u) => !this.covers(u));
     if (!missing.length) return;
     await this.waited(() => this.runUnits(missing, Math.max(1000, deadline - Date.now())));
   }
@@ -297,7 +298,7 @@ export class Baseline {
     const root = this.opts.sandbox.root;
     const t0 = Date.now();
     try {
-      const report = await runTests(this.opts.sandbox, {
+      const report = await runSelection(this.opts.sandbox, {
         plan: inTree(plan),
         tests: tests.map((t) => t.replaceAll(root, cwd)),
         cwd,
@@ -305,6 +306,12 @@ export class Baseline {
       });
       if (report.tests)
         report.tests = report.tests.map((t) => ({ ...t, name: t.name.replaceAll(cwd, root) }));
+      else if (!report.timedOut) {
+        this.opts.log.warn(
+          { command: report.command, exitCode: report.exitCode, output: report.output.slice(-1500) },
+          "gate: no per-test result in a baseline run",
+        );
+      }
       return report;
     } finally {
       this.timing.runMs += Date.now() - t0;

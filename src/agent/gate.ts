@@ -18,7 +18,7 @@ import {
   type Framework,
   isTestFile,
   relatedTests,
-  runTests,
+  runSelection,
   type Suspect,
   sameTest,
   summarizeTestReport,
@@ -188,7 +188,7 @@ export class TestGate {
 
     // The agent's code and the baseline, side by side.
     const [current] = await Promise.all([
-      runTests(sandbox, { plan: inTree(plan), tests: units, timeoutMs: left() }),
+      runSelection(sandbox, { plan: inTree(plan), tests: units, timeoutMs: left() }),
       baseline
         ? baseline.ensure(units, left()).catch((err: unknown) => {
             log.warn({ err: errorMessage(err) }, "gate: baseline run failed");
@@ -210,9 +210,14 @@ export class TestGate {
 
     const statuses = baseline?.statuses() ?? new Map();
     const inUnits = (name: string) => units.some((u) => belongsTo(name, u));
-    const isAgentTest = (name: string) =>
-      agentFiles.includes(testFileOf(name)) &&
-      (agentTestIds.some((id) => belongsTo(name, id)) || !statuses.has(name));
+    // The agent's tests: those its diff changed, and those its test files have that the base
+    // commit did not (when the baseline ran that file; else they cannot be told apart).
+    const isAgentTest = (name: string) => {
+      const file = testFileOf(name);
+      if (!agentFiles.includes(file)) return false;
+      if (agentTestIds.some((id) => belongsTo(name, id))) return true;
+      return !statuses.has(name) && (baseline?.covers(unitForFile(file, plan.framework)) ?? false);
+    };
     const cmp = compareWithBaseline({
       current: current.tests,
       baseline: statuses,
@@ -234,7 +239,7 @@ export class TestGate {
     if (suspects.length) {
       const names = suspects.slice(0, MAX_SELECTION).map((s) => s.name);
       const [again, before] = await Promise.all([
-        runTests(sandbox, { plan: inTree(plan), tests: names, timeoutMs: left() }),
+        runSelection(sandbox, { plan: inTree(plan), tests: names, timeoutMs: left() }),
         baseline ? baseline.rerun(names, left()).catch(() => new Map()) : Promise.resolve(new Map()),
       ]);
       const confirmed = confirmSuspects(
@@ -338,6 +343,18 @@ export class TestGate {
       for (const f of relatedTests(unresolved, testFiles)) {
         add(unitForFile(f, framework), "named like a changed file (the graph could not resolve it)");
       }
+    }
+    // A whole file selected makes its tests' own entries redundant (they would run twice).
+    const files = new Set(
+      [...byId.keys()].filter((id) => [...byId.keys()].some((o) => o !== id && belongsTo(o, id))),
+    );
+    for (const [id, e] of byId) {
+      const file = [...files].find((f) => f !== id && belongsTo(id, f));
+      if (!file) continue;
+      const into = byId.get(file)!;
+      for (const r of e.reasons)
+        if (into.reasons.length < 3 && !into.reasons.includes(r)) into.reasons.push(r);
+      byId.delete(id);
     }
     const entries = [...byId.values()];
     if (entries.length > MAX_SELECTION) {

@@ -39,6 +39,7 @@ export {
   noFrameworkMessage,
   type RunTestsOptions,
   resolveTestCommand,
+  runSelection,
   runTests,
   type TestPlan,
 } from "./run.js";

@@ -8,7 +8,13 @@ import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createLocalSandbox, type ExecOptions, type ExecResult, type Sandbox } from "../sandbox/index.js";
-import { detectTestFramework, NO_FRAMEWORK_EXIT_CODE, runTests, summarizeTestReport } from "./index.js";
+import {
+  detectTestFramework,
+  NO_FRAMEWORK_EXIT_CODE,
+  runSelection,
+  runTests,
+  summarizeTestReport,
+} from "./index.js";
 
 const DATA = join(import.meta.dirname, "testdata");
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -78,6 +84,20 @@ describe("runTests on a pytest project", () => {
       ["tests/test_calc.py::TestCalc::test_method_fail", "failed"],
     ]);
   });
+
+  it.skipIf(!hasPytest)(
+    "a selection naming a test that does not exist falls back to the selection's files",
+    async () => {
+      const sb = await sandboxFor(gitRepo({}, join(DATA, "pytest/project")));
+      const tests = ["tests/test_calc.py::test_add", "tests/test_calc.py::test_not_written_yet"];
+      // pytest stops before running anything when a named id is missing.
+      expect((await runTests(sb, { tests })).tests).toBeUndefined();
+      const report = await runSelection(sb, { tests });
+      expect(report.tests?.find((t) => t.name === "tests/test_calc.py::test_add")?.status).toBe("passed");
+      expect(report.tests?.every((t) => t.name.startsWith("tests/test_calc.py"))).toBe(true);
+      expect(report.notes?.[0]).toMatch(/its 1 test file\(s\) ran instead/);
+    },
+  );
 
   it.skipIf(!hasPytest)(
     "a configured command is run as given and parsed by the framework it names",

@@ -1,4 +1,5 @@
 import type { Sandbox } from "../sandbox/index.js";
+import { testFileOf } from "./compare.js";
 import { DETECTION_SIGNALS, detectionFor, detectTestFramework, selectionCommand } from "./detect.js";
 import {
   type Framework,
@@ -7,6 +8,7 @@ import {
   PARSERS,
   resolveFramework,
 } from "./parse.js";
+import { shellQuote } from "./shell.js";
 import type { TestCaseResult, TestRunReport } from "./types.js";
 
 export interface RunTestsOptions {
@@ -155,4 +157,37 @@ export async function runTests(sandbox: Sandbox, options: RunTestsOptions = {}):
     report.counts = countResults(parsed);
   }
   return report;
+}
+
+/**
+ * Runs a selection of tests (ids or files). When the runner reads nothing at all — pytest stops
+ * before running anything when one named id does not exist in this tree (a test added since the
+ * base commit, one renamed) — the files of the selection that exist in the tree run instead:
+ * their results hold every selected test that exists. The report says so in its notes.
+ */
+export async function runSelection(
+  sandbox: Sandbox,
+  options: RunTestsOptions & { tests: string[] },
+): Promise<TestRunReport> {
+  const first = await runTests(sandbox, options);
+  if (first.tests || first.timedOut || !options.tests.length) return first;
+  const files = [...new Set(options.tests.map(testFileOf))];
+  const script = `for f in "$@"; do [ -e "$f" ] && printf '%s\\n' "$f"; done; true`;
+  const listed = await sandbox.execOnce(
+    `bash -c ${shellQuote(script)} fixpoint-exists ${files.map(shellQuote).join(" ")}`,
+    { cwd: options.cwd ?? sandbox.root, timeoutMs: 60_000 },
+  );
+  const existing = listed.stdout.split("\n").filter(Boolean);
+  if (
+    !existing.length ||
+    (existing.length === options.tests.length && existing.every((f, i) => f === options.tests[i]))
+  )
+    return first;
+  const second = await runTests(sandbox, { ...options, tests: existing });
+  const note = `The selection could not run as named (exit code ${first.exitCode}, nothing read); its ${existing.length} test file(s) ran instead.`;
+  return {
+    ...second,
+    durationMs: first.durationMs + second.durationMs,
+    notes: [...(second.notes ?? []), note],
+  };
 }

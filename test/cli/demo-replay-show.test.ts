@@ -47,7 +47,8 @@ describe("demo → replay → show", () => {
     expect(r.stdout).toMatch(/js-duration/);
     expect(r.stdout).toMatch(/submitted/);
     expect(r.stdout).toMatch(/str_replace src\/duration\.js/);
-    expect(r.stdout).toMatch(/tests pass/);
+    expect(r.stdout).toMatch(/gate passed · \d+ passed, 0 failed/);
+    expect(r.stdout).toMatch(/ran the whole suite: the whole suite fits/);
     const bad = runCli(["show", "/no/such/trajectory.json"]);
     expect(bad.code).toBe(2);
   });
