@@ -86,6 +86,8 @@ export interface GateOutcome {
 
 const MAX_SELECTION = 400;
 const MAX_GATE_MS = 60 * 60_000;
+/** How far the selection widens when nothing is within the configured hops. */
+const MAX_WIDENED_HOPS = 6;
 /** Tests run at baseline ahead of the first submit, at most. */
 const MAX_PREFETCH = 200;
 
@@ -314,7 +316,19 @@ export class TestGate {
     let unresolved = changed.filter((f) => !isTestFile(f));
     if (this.opts.selectTests && diff.trim()) {
       try {
-        const sel = await this.opts.selectTests(diff, changed, this.opts.hops ?? 2);
+        const hops = this.opts.hops ?? 2;
+        let sel = await this.opts.selectTests(diff, changed, hops);
+        // No test within k uses (a change deep under the public API): the nearest tests, further
+        // out, are better evidence than none.
+        let widened = hops;
+        while (sel && hops > 0 && !sel.tests.some((r) => r.hops > 0) && widened < MAX_WIDENED_HOPS) {
+          widened++;
+          sel = await this.opts.selectTests(diff, changed, widened);
+          if (sel?.tests.some((r) => r.hops > 0))
+            notes.push(
+              `No test reaches your change within ${hops} uses; the nearest, ${widened} uses away, ran.`,
+            );
+        }
         if (sel) {
           unresolved = sel.unresolvedFiles.filter((f) => !isTestFile(f));
           for (const r of sel.tests) {

@@ -314,6 +314,37 @@ describe("the regression gate on real repositories", () => {
     expect(g.baseline!.waitedMs).toBe(0);
   });
 
+  it("widens the selection when no test reaches the change within the configured hops", async () => {
+    const repo = makeRepo({
+      "pytest.ini": "[pytest]\n",
+      "deep/__init__.py": "",
+      "deep/chain.py": [
+        "def leaf(x):",
+        "    return x",
+        "",
+        "def mid(x):",
+        "    return leaf(x)",
+        "",
+        "def top(x):",
+        "    return mid(x)",
+        "",
+        "def api(x):",
+        "    return top(x)",
+        "",
+      ].join("\n"),
+      "tests/test_api.py": "from deep.chain import api\n\ndef test_api():\n    assert api(3) == 3\n",
+    });
+    const r = await run({
+      repo,
+      script: edit("deep/chain.py", "def leaf(x):\n    return x", "def leaf(x):\n    return x + 0") + submit,
+      gate: { scope: "related", hops: 2 },
+    });
+    expect(r.out.status, r.out.error).toBe("submitted");
+    const g = r.gates[0]!;
+    expect(g.selection?.map((s) => s.test)).toEqual(["tests/test_api.py::test_api"]);
+    expect(g.summary).toMatch(/No test reaches your change within 2 uses; the nearest, 4 uses away, ran\./);
+  });
+
   it("ends a run whose tests hang with its trajectory, a final status and result.json", async () => {
     const repo = makeRepo({
       "pytest.ini": "[pytest]\n",
