@@ -152,10 +152,11 @@ console.log(
 console.log(`change: ${values.file}: ${values.function} (one statement added)\n`);
 
 async function gateRun(label: string, gate: Partial<GateSettings>, turns: number, ms: number, cache: string) {
-  const runDir = join(work, label);
+  const slug = label.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "");
+  const runDir = join(work, slug);
   const t0 = performance.now();
   const out = await solveTask({
-    runId: `bench-gate-${label}`,
+    runId: `bench-gate-${slug}`,
     task: task.task,
     repoPath: repo,
     model: await slowModel(script(turns), ms),
