@@ -70,9 +70,15 @@ describe("compactHistory", () => {
     expect(r.tokens).toBeLessThan(before);
   });
 
-  it("reports when even full compaction cannot fit", () => {
+  it("reports when even full compaction cannot fit: everything elidable elided, the true size returned", () => {
     const h = history();
     const r = compactHistory("sys", h, [], 10, 1);
+    // The bash output elided; the editor output (a record of a change) and the most recent kept.
+    expect(r.elided).toBe(1);
+    const results = h.flatMap((m) => (m.role === "user" ? (m.toolResults ?? []) : []));
+    expect(results.map((x) => x.output.startsWith("[output elided"))).toEqual([true, false, false]);
+    // The size it reports is the compacted history's, still over the limit: the loop stops with exit_context.
+    expect(r.tokens).toBe(estimateTokens("sys", h, []));
     expect(r.tokens).toBeGreaterThan(10);
   });
 });

@@ -15,7 +15,6 @@ export type ExitStatus =
   | "submitted"
   | "exit_cost"
   | "exit_steps"
-  | "exit_tokens"
   | "exit_time"
   | "exit_context"
   | "exit_format"
