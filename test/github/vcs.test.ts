@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, normalize } from "node:path";
@@ -78,6 +79,102 @@ rename to b.txt
   });
 });
 
+describe("summarizePatch: what git writes", () => {
+  /** `git diff --cached --binary` of the changes `change` makes in a fresh clone. */
+  function gitPatch(change: (dir: string) => void): string {
+    const dir = cloneOf(makeRemote(), "author");
+    change(dir);
+    git(dir, "add", "-A");
+    // Not trimmed: a binary patch ends with an empty line.
+    return execFileSync("git", ["diff", "--cached", "--binary"], { cwd: dir, encoding: "utf8" });
+  }
+
+  it("reads quoted paths (tabs, quotes, non-ASCII as octal escapes) and applies them", async () => {
+    const names = ["dir/tab\there.txt", 'q"uote.txt', "späce ü.txt"];
+    const patch = gitPatch((dir) => {
+      mkdirSync(join(dir, "dir"));
+      for (const n of names) writeFileSync(join(dir, n), `${n}\n`);
+    });
+    expect(patch).toContain('"b/dir/tab\\there.txt"');
+    expect(patch).toMatch(/\\303\\274/);
+    const files = summarizePatch(patch);
+    expect(files.map((f) => [f.path, f.status, f.additions])).toEqual(
+      [...names]
+        .sort()
+        .map((n) => [n, "added", 1])
+        .sort(),
+    );
+    const dir = cloneOf(makeRemote());
+    const r = await applyPatch(dir, patch);
+    expect(r.method).toBe("git-apply");
+    expect([...r.files].sort()).toEqual([...names].sort());
+    for (const n of names) expect(readFileSync(join(dir, n), "utf8")).toBe(`${n}\n`);
+  });
+
+  it("marks binary files and applies a binary patch through git apply", async () => {
+    const bytes = Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 37) % 256));
+    const patch = gitPatch((dir) => {
+      writeFileSync(join(dir, "logo.bin"), bytes);
+      writeFileSync(join(dir, "README.md"), "# calc\nmore\n");
+    });
+    expect(patch).toContain("GIT binary patch");
+    expect(summarizePatch(patch)).toEqual([
+      { path: "README.md", status: "modified", additions: 1, deletions: 0, binary: false },
+      { path: "logo.bin", status: "added", additions: 0, deletions: 0, binary: true },
+    ]);
+    const dir = cloneOf(makeRemote());
+    const r = await applyPatch(dir, patch);
+    expect(r).toEqual({ method: "git-apply", files: ["README.md", "logo.bin"] });
+    expect(readFileSync(join(dir, "logo.bin")).equals(bytes)).toBe(true);
+  });
+
+  it("reads `Binary files … differ`, renames with edits, and a format-patch mail", () => {
+    const patch = `From 1234 Mon Sep 17 00:00:00 2001
+From: T <t@example.com>
+Subject: [PATCH] x
+
+---
+ calc.py | 2 +-
+
+diff --git a/img.png b/img.png
+index 1111111..2222222 100644
+Binary files a/img.png and b/img.png differ
+diff --git a/old name.py b/new name.py
+similarity index 80%
+rename from old name.py
+rename to new name.py
+index 3333333..4444444 100644
+--- a/old name.py
++++ b/new name.py
+@@ -1,2 +1,2 @@
+ keep
+-was
++now
+-- 
+2.39.2
+`;
+    expect(summarizePatch(patch)).toEqual([
+      { path: "img.png", status: "modified", additions: 0, deletions: 0, binary: true },
+      {
+        path: "new name.py",
+        oldPath: "old name.py",
+        status: "renamed",
+        additions: 1,
+        deletions: 1,
+        binary: false,
+      },
+    ]);
+  });
+
+  it("counts the lines of a hunk whose header is miscounted", () => {
+    const bad = FIX_PATCH.replace("@@ -1,5 +1,5 @@", "@@ -1,7 +1,9 @@");
+    expect(summarizePatch(bad)).toEqual([
+      { path: "calc.py", status: "modified", additions: 1, deletions: 1, binary: false },
+    ]);
+    expect(summarizePatch("no diff here\n")).toEqual([]);
+  });
+});
+
 describe("applyPatch", () => {
   it("applies a clean patch with git apply", async () => {
     const dir = cloneOf(makeRemote());
@@ -119,6 +216,22 @@ describe("applyPatch", () => {
       "patch-fuzz",
     ]);
     expect(readFileSync(join(dir, "calc.py"), "utf8")).toBe(before);
+    expect(git(dir, "status", "--porcelain")).toBe("");
+  });
+
+  it("undoes a --3way attempt that left conflicts in the index", async () => {
+    const remote = makeRemote();
+    const author = cloneOf(remote, "author");
+    writeFileSync(join(author, "calc.py"), CALC_PY.replace("a - b", "a + b"));
+    const patch = execFileSync("git", ["diff"], { cwd: author, encoding: "utf8" });
+    expect(patch).toMatch(/^index [0-9a-f]+\.\.[0-9a-f]+/m);
+    const dir = cloneOf(remote);
+    writeFileSync(join(dir, "calc.py"), CALC_PY.replace("a - b", "a * 1 - b"));
+    git(dir, "commit", "-q", "-am", "conflicting");
+    const err = await applyPatch(dir, patch).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PatchApplyError);
+    expect((err as PatchApplyError).attempts[1]?.method).toBe("git-apply-3way");
+    expect(git(dir, "ls-files", "-u")).toBe("");
     expect(git(dir, "status", "--porcelain")).toBe("");
   });
 

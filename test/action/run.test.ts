@@ -5,18 +5,16 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   type ActionLimits,
   type ActionSolveOutcome,
-  decideTrigger,
-  readActionInputs,
   runAction,
   type SolveFn,
   type SolveHooks,
-  writeActionOutputs,
-} from "../../src/github/action.js";
+} from "../../src/action/index.js";
 import { PROGRESS_MARKER } from "../../src/github/index.js";
 import { createLogger } from "../../src/log/index.js";
-import type { Task } from "../../src/task/types.js";
+import type { Task } from "../../src/task/index.js";
+import { cloneOf, git, makeRemote, type Remote } from "../github/git-fixtures.js";
 import { FakeGitHub } from "../support/fake-github.js";
-import { cloneOf, git, makeRemote, type Remote } from "./git-fixtures.js";
+import { readOutputs } from "./outputs.js";
 
 const TOKEN = "ghs_actionTestToken_5f3a9c1e7b";
 const API_KEY = "sk-ant-actiontest-0123456789abcdef";
@@ -69,20 +67,6 @@ function runnerEnv(event: string, over: Record<string, string> = {}): NodeJS.Pro
   };
 }
 
-/** Reads $GITHUB_OUTPUT's heredoc form back. */
-function readOutputs(file: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const lines = readFileSync(file, "utf8").split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    const m = /^([\w-]+)<<(\S+)$/.exec(lines[i]!);
-    if (!m) continue;
-    const value: string[] = [];
-    for (i++; lines[i] !== m[2]; i++) value.push(lines[i]!);
-    out[m[1]!] = value.join("\n");
-  }
-  return out;
-}
-
 /** A solver that fixes calc.py in the checkout, like the agent would, and leaks secrets into its files. */
 function fixingSolver(opts: { submitted?: boolean } = {}): SolveFn {
   return async (task, limits, hooks: SolveHooks): Promise<ActionSolveOutcome> => {
@@ -107,99 +91,6 @@ function fixingSolver(opts: { submitted?: boolean } = {}): SolveFn {
     };
   };
 }
-
-describe("decideTrigger", () => {
-  const inputs = { label: "fixpoint", command: "/fixpoint", allowedBots: [] as string[] };
-  const event = (name: string) =>
-    JSON.parse(readFileSync(join(EVENTS, name), "utf8")) as Record<string, unknown>;
-
-  it("runs on the configured label and on the command, with instructions", () => {
-    expect(decideTrigger(event("issues.labeled.json"), "issues", inputs)).toEqual({
-      run: true,
-      issueNumber: 1,
-      actor: "maintainer",
-      actorIsBot: false,
-      trigger: "label",
-    });
-    expect(decideTrigger(event("issue_comment.collaborator.json"), "issue_comment", inputs)).toEqual({
-      run: true,
-      issueNumber: 1,
-      actor: "maintainer",
-      actorIsBot: false,
-      trigger: "comment",
-      commentId: 5001,
-      instructions: "keep the signature of add() unchanged\nand add a test for negative numbers",
-    });
-  });
-
-  it("does not run on pull requests, edits, other labels, closed issues, look-alike commands or unlisted bots", () => {
-    const no = (e: unknown, name: string, i = inputs) => {
-      const d = decideTrigger(e, name, i);
-      expect(d.run).toBe(false);
-      return d.run ? "" : d.reason;
-    };
-    expect(no(event("issue_comment.pull_request.json"), "issue_comment")).toMatch(
-      /pull requests are not supported/,
-    );
-    expect(no(event("issue_comment.edited.json"), "issue_comment")).toMatch(
-      /comment edited: only new comments/,
-    );
-    expect(no(event("issues.labeled.json"), "issues", { ...inputs, label: "autofix" })).toMatch(
-      /label "fixpoint" is not "autofix"/,
-    );
-    const closed = event("issues.labeled.json");
-    (closed.issue as Record<string, unknown>).state = "closed";
-    expect(no(closed, "issues")).toBe("issue #1 is closed");
-    const lookAlike = event("issue_comment.collaborator.json");
-    (lookAlike.comment as Record<string, unknown>).body = "/fixpointer do it";
-    expect(no(lookAlike, "issue_comment")).toMatch(/does not start with \/fixpoint/);
-    expect(no(event("issue_comment.bot.json"), "issue_comment")).toMatch(
-      /bot renovate\[bot\], which is not in allowed-bots/,
-    );
-    expect(
-      decideTrigger(event("issue_comment.bot.json"), "issue_comment", {
-        ...inputs,
-        allowedBots: ["renovate"],
-      }).run,
-    ).toBe(true);
-    expect(no(event("issues.labeled.json"), "push")).toMatch(/event "push" is not a trigger/);
-    expect(no({ issue: { number: "x" } }, "issues")).toMatch(/^event payload: issue\.number/);
-  });
-});
-
-describe("readActionInputs and outputs", () => {
-  it("has safe defaults and names a bad input", () => {
-    const i = readActionInputs({});
-    expect(i).toMatchObject({
-      maxCostUsd: 2,
-      maxTimeMs: 30 * 60_000,
-      maxSteps: 60,
-      draft: true,
-      sandbox: "docker",
-      label: "fixpoint",
-    });
-    expect(
-      readActionInputs({ "INPUT_MAX-COST": "$0.50", INPUT_MAX_TIME: "10m", INPUT_DRAFT: "false" }),
-    ).toMatchObject({
-      maxCostUsd: 0.5,
-      maxTimeMs: 600_000,
-      draft: false,
-    });
-    expect(() => readActionInputs({ "INPUT_MAX-COST": "lots" })).toThrow(/^action input: max-cost: /);
-    expect(() => readActionInputs({ "INPUT_MAX-COST": "5000" })).toThrow(/max-cost: at most 100/);
-    expect(() => readActionInputs({ "INPUT_MAX-TIME": "forever" })).toThrow(
-      /max-time: "forever" is not a duration/,
-    );
-    expect(() => readActionInputs({ INPUT_SANDBOX: "vm" })).toThrow(/^action input: sandbox: /);
-  });
-
-  it("writes multi-line outputs in the heredoc form", async () => {
-    const file = join(mkdtempSync(join(tmpdir(), "out-")), "o");
-    writeFileSync(file, "");
-    await writeActionOutputs(file, { reason: "line one\nline two", status: "ok" });
-    expect(readOutputs(file)).toEqual({ reason: "line one\nline two", status: "ok" });
-  });
-});
 
 describe("runAction", () => {
   it("labelled issue: one progress comment, updated to done with the PR link; outputs set; branch pushed", async () => {

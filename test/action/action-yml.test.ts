@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { readActionInputs } from "../../src/github/action.js";
+import { readActionInputs } from "../../src/action/index.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 /** A GitHub Actions expression, `${{ inner }}`. */
@@ -19,7 +19,7 @@ const action = parse(readFileSync(join(ROOT, "action.yml"), "utf8")) as {
   outputs: Record<string, { value: string }>;
   runs: { using: string; steps: Step[] };
 };
-const workflow = parse(readFileSync(join(ROOT, "src/github/example-workflow.yml"), "utf8")) as {
+const workflow = parse(readFileSync(join(ROOT, "src/action/example-workflow.yml"), "utf8")) as {
   on: Record<string, { types: string[] }>;
   permissions: Record<string, string>;
   concurrency: { group: string };
@@ -35,8 +35,10 @@ describe("action.yml", () => {
       const env = `INPUT_${name.toUpperCase().replaceAll("-", "_")}`;
       expect(runStep.env?.[env], env).toBe(`\${{ inputs.${name} }}`);
     }
-    expect(runStep.run).toContain("src/github/action-main.ts");
-    expect(existsSync(join(ROOT, "src/github/action-main.ts"))).toBe(true);
+    // The entry point is src/action/main.ts, run by tsx from the Action's own checkout.
+    const entry = /"\$GITHUB_ACTION_PATH\/(src\/[\w/.-]+\.ts)"/.exec(runStep.run ?? "")?.[1];
+    expect(entry).toBe("src/action/main.ts");
+    expect(existsSync(join(ROOT, entry!))).toBe(true);
     for (const out of ["status", "pr-url", "branch", "cost"]) {
       expect(action.outputs[out]?.value).toBe(`\${{ steps.run.outputs.${out} }}`);
     }
