@@ -9,7 +9,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join, posix } from "node:path";
-import { errorMessage, writeFileAtomic } from "../common/index.js";
+import { errorMessage, shellQuote, writeFileAtomic } from "../common/index.js";
 import type { Logger } from "../log/index.js";
 import type { Sandbox } from "../sandbox/index.js";
 import { runSelection, type TestPlan, type TestRunReport, type TestStatus } from "../testing/index.js";
@@ -127,11 +127,14 @@ export class Baseline {
       'GIT_INDEX_FILE="$idx" git -C "$root" checkout-index -a -f --prefix="$dst/"',
       'rm -f "$idx"',
     ].join("\n");
-    const quoted = [dst, sandbox.root, sandbox.baseCommit].map((a) => `'${a.replaceAll("'", "'\\''")}'`);
-    const r = await sandbox.execOnce(`bash -c ${shq(script)} fixpoint-baseline-copy ${quoted.join(" ")}`, {
-      cwd: sandbox.root,
-      timeoutMs: 15 * 60_000,
-    });
+    const quoted = [dst, sandbox.root, sandbox.baseCommit].map(shellQuote);
+    const r = await sandbox.execOnce(
+      `bash -c ${shellQuote(script)} fixpoint-baseline-copy ${quoted.join(" ")}`,
+      {
+        cwd: sandbox.root,
+        timeoutMs: 15 * 60_000,
+      },
+    );
     if (r.exitCode !== 0) {
       throw new Error(
         `could not copy the checkout for the baseline: ${(r.stderr || r.stdout).trim().slice(-300)}`,
@@ -366,10 +369,6 @@ export function inTree(plan: TestPlan): TestPlan {
     command: TREE_ENV_PREFIX + plan.command,
     commandFor: (tests) => TREE_ENV_PREFIX + plan.commandFor(tests),
   };
-}
-
-function shq(s: string): string {
-  return `'${s.replaceAll("'", "'\\''")}'`;
 }
 
 function cachePath(opts: BaselineOptions): string | null {

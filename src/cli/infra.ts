@@ -1,8 +1,7 @@
 /** `fixpoint sandbox gc` and `fixpoint env build`: the Docker side, for users and CI. */
 import type { Command } from "commander";
-import { createLogger } from "../log/index.js";
 
-// dockerode loads when a command runs, not for every fixpoint command.
+// dockerode (and the logger) load when a command runs, not for every fixpoint command.
 const sandboxModule = () => import("../sandbox/index.js");
 
 export function registerInfraCommands(program: Command): void {
@@ -28,6 +27,7 @@ export function registerInfraCommands(program: Command): void {
     .option("--base-image <image>", "base image (default: the public Debian image, or FIXPOINT_BASE_IMAGE)")
     .option("--json", "print JSON")
     .action(async (opts: { repo: string; baseImage?: string; json?: boolean }) => {
+      const { createLogger } = await import("../log/index.js");
       const log = createLogger({ pretty: Boolean(process.stderr.isTTY) && !opts.json, level: "info" });
       const t0 = performance.now();
       const { buildEnvironmentImage } = await sandboxModule();

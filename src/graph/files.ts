@@ -4,9 +4,10 @@
  * when the root is a git work tree, else a directory walk honouring .gitignore basics. Symlinks
  * whose target leaves the root are never followed. A sandbox can provide its own FileSource.
  */
-import { execFileSync } from "node:child_process";
+
 import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
+import { gitSync } from "../common/index.js";
 import { languageForPath } from "./languages.js";
 
 export interface FileEntry {
@@ -95,19 +96,14 @@ export function localFileSource(rootDir: string): FileSource {
 
   function gitList(): string[] | null {
     try {
-      const inside = execFileSync("git", ["rev-parse", "--show-toplevel"], {
-        cwd: root,
-        stdio: ["ignore", "pipe", "ignore"],
-      })
-        .toString()
-        .trim();
-      if (realpathSync(inside) !== root) return null; // a subdirectory of a repo: walk it instead
-      const out = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
-        cwd: root,
+      const top = gitSync(["rev-parse", "--show-toplevel"], root);
+      if (top.code !== 0) return null; // not a repository: walk it
+      if (realpathSync(top.stdout.trim()) !== root) return null; // a subdirectory of a repo: walk it instead
+      const out = gitSync(["ls-files", "-z", "--cached", "--others", "--exclude-standard"], root, {
         maxBuffer: 512 * 1024 * 1024,
-        stdio: ["ignore", "pipe", "ignore"],
       });
-      return [...new Set(out.toString("utf8").split("\0").filter(Boolean))];
+      if (out.code !== 0) return null;
+      return [...new Set(out.stdout.split("\0").filter(Boolean))];
     } catch {
       return null;
     }

@@ -7,7 +7,7 @@
  * Only ancestors of the commit being localized are indexed, so a task's own fix (a later commit)
  * can never be seen; a checkout that moves back in history re-reads the log.
  */
-import { execFileSync } from "node:child_process";
+import { gitSync } from "../common/index.js";
 import { type DB, getMeta, setMeta, splitIdentifierWords } from "./store.js";
 
 /** Where the history comes from: a git repository (work tree or bare) and the commit it ends at. */
@@ -37,13 +37,10 @@ const FIELD = "\x1f";
 
 function git(repo: string, args: string[]): string | null {
   try {
-    return execFileSync("git", ["-c", "core.quotePath=false", ...args], {
-      cwd: repo,
-      stdio: ["ignore", "pipe", "ignore"],
-      maxBuffer: 1 << 30,
-    }).toString();
+    const r = gitSync(["-c", "core.quotePath=false", ...args], repo, { maxBuffer: 1 << 30 });
+    return r.code === 0 ? r.stdout : null;
   } catch {
-    return null;
+    return null; // git missing or the log over 1 GiB: no history signal
   }
 }
 
@@ -53,12 +50,7 @@ function resolveCommit(src: HistorySource): string | null {
 }
 
 function isAncestor(repo: string, older: string, newer: string): boolean {
-  try {
-    execFileSync("git", ["merge-base", "--is-ancestor", older, newer], { cwd: repo, stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
+  return git(repo, ["merge-base", "--is-ancestor", older, newer]) !== null;
 }
 
 export interface LoggedCommit {

@@ -1,44 +1,47 @@
 /**
  * Logging with pino: JSON lines to a file per run, pretty on a terminal. Secrets are redacted
- * by the logger's configuration — both by key (apiKey, token, authorization, …) and by value
- * (every secret registered with `registerSecret` is scrubbed from any string logged) — so no
- * call site has to remember to do it.
+ * by the logger's configuration — by key (apiKey, token, authorization, and every key named
+ * like a secret environment variable, `SECRET_ENV_NAME`) and by value (every secret registered
+ * with `registerSecret` is scrubbed from any string logged) — so no call site has to remember
+ * to do it. ./secrets.ts is the one list of what is secret; the sandbox uses it too.
  */
 import { mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import pino, { type Logger } from "pino";
-import pretty from "pino-pretty";
+import type PinoPretty from "pino-pretty";
+import { hasSecrets, isSecretEnvName, redactSecrets } from "./secrets.js";
 
 export type { Logger } from "pino";
+export {
+  isSecretEnvName,
+  redactSecrets,
+  registerEnvSecrets,
+  registerSecret,
+  SECRET_ENV_NAME,
+  withoutSecrets,
+} from "./secrets.js";
 
-const secrets = new Set<string>();
-
-/** Registers a secret value (an API key, a token) so that it never appears in any log line. */
-export function registerSecret(value: string | undefined): void {
-  if (value && value.length >= 6) secrets.add(value);
-}
-
-/** Registers the well-known secret environment variables of the process. */
-export function registerEnvSecrets(env: NodeJS.ProcessEnv = process.env): void {
-  for (const [k, v] of Object.entries(env)) {
-    if (/(_API_KEY|_TOKEN|_SECRET|PASSWORD)$/i.test(k)) registerSecret(v);
-  }
-}
-
-/** Replaces every registered secret in a string. Used by the logger and by trajectory/PR writers. */
-export function redactSecrets(text: string): string {
-  let out = text;
-  for (const s of secrets) if (out.includes(s)) out = out.split(s).join("[REDACTED]");
-  return out;
-}
-
+/**
+ * Registered secrets out of every string, and the string values of keys named like a secret
+ * variable (`{ env: { X_TOKEN: … } }`) out altogether.
+ */
 function scrub(value: unknown, depth = 0): unknown {
-  if (secrets.size === 0 || depth > 8) return value;
-  if (typeof value === "string") return redactSecrets(value);
+  if (depth > 8) return value;
+  if (typeof value === "string") return hasSecrets() ? redactSecrets(value) : value;
   if (Array.isArray(value)) return value.map((v) => scrub(v, depth + 1));
-  if (value && typeof value === "object") {
+  if (value instanceof Error) {
+    if (!hasSecrets()) return value;
+    const e = new Error(redactSecrets(value.message));
+    e.name = value.name;
+    e.stack = value.stack === undefined ? undefined : redactSecrets(value.stack);
+    return e;
+  }
+  if (value && typeof value === "object" && !ArrayBuffer.isView(value)) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = scrub(v, depth + 1);
+    for (const [k, v] of Object.entries(value)) {
+      out[k] = typeof v === "string" && isSecretEnvName(k) ? "[REDACTED]" : scrub(v, depth + 1);
+    }
     return out;
   }
   return value;
@@ -55,9 +58,6 @@ const REDACT_PATHS = [
   "*.headers.authorization",
   "headers['x-api-key']",
   "*.headers['x-api-key']",
-  "env.ANTHROPIC_API_KEY",
-  "env.OPENAI_API_KEY",
-  "env.GITHUB_TOKEN",
 ];
 
 export interface LoggerOptions {
@@ -79,6 +79,8 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   }
   const wantPretty = opts.pretty ?? Boolean(process.stderr.isTTY);
   if (wantPretty) {
+    // Loaded for a terminal only (it costs more start-up time than pino itself).
+    const pretty = createRequire(import.meta.url)("pino-pretty") as typeof PinoPretty;
     streams.push({
       level: opts.terminalLevel ?? "info",
       stream: pretty({ destination: 2, sync: true, colorize: true, ignore: "pid,hostname" }),

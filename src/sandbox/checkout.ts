@@ -5,8 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { rm, stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import { InfraError, UsageError } from "../common/index.js";
-import { git } from "./proc.js";
+import { git, InfraError, UsageError } from "../common/index.js";
 
 export function newSandboxId(): string {
   return `fp-${randomBytes(5).toString("hex")}`;

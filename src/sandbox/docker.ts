@@ -7,15 +7,15 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { mkdir, mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { hostname, tmpdir } from "node:os";
 import { join, posix } from "node:path";
 import { PassThrough, type Readable, type Writable } from "node:stream";
-import Docker from "dockerode";
-import { errorMessage, InfraError, UsageError } from "../common/index.js";
+import type Docker from "dockerode";
+import { errorMessage, InfraError, OutputCollector, UsageError } from "../common/index.js";
 import { type Logger, silentLogger } from "../log/index.js";
 import { checkSandboxId, makeGitDir, newSandboxId, resolveCommit, resolveRepository } from "./checkout.js";
-import { OutputCollector } from "./output.js";
-import { diffScript, parseNames } from "./proc.js";
+import { diffScript, parseNames } from "./diff-script.js";
 import { trackSandbox, untrackSandbox } from "./registry.js";
 import type { ShellRunOptions } from "./shell.js";
 import {
@@ -66,7 +66,8 @@ let client: Docker | null = null;
 
 /** The Docker client (DOCKER_HOST or the local socket). */
 export function dockerClient(): Docker {
-  client ??= new Docker();
+  // dockerode loads with the first client, not with every import of the sandbox module.
+  client ??= new (createRequire(import.meta.url)("dockerode") as typeof Docker)();
   return client;
 }
 
@@ -109,17 +110,20 @@ interface RawExecOptions {
   stdin?: string | Buffer;
 }
 
+/** A started exec: its raw stream, demuxed stdout and stderr, and a promise of its exit code. */
+interface ExecStreams {
+  stream: NodeJS.ReadWriteStream;
+  stdout: Readable;
+  stderr: Readable;
+  exited: Promise<number | null>;
+}
+
 /** Starts an exec and returns its demuxed streams and a promise of its exit code. */
 async function startExec(
   container: Docker.Container,
   cmd: string[],
   o: RawExecOptions & { keepStdinOpen?: boolean },
-): Promise<{
-  stream: NodeJS.ReadWriteStream;
-  stdout: Readable;
-  stderr: Readable;
-  exited: Promise<number | null>;
-}> {
+): Promise<ExecStreams> {
   const attachStdin = o.stdin !== undefined || o.keepStdinOpen === true;
   try {
     return await startExecRaw(container, cmd, o, attachStdin);
@@ -135,12 +139,7 @@ async function startExecRaw(
   cmd: string[],
   o: RawExecOptions & { keepStdinOpen?: boolean },
   attachStdin: boolean,
-): Promise<{
-  stream: NodeJS.ReadWriteStream;
-  stdout: Readable;
-  stderr: Readable;
-  exited: Promise<number | null>;
-}> {
+): Promise<ExecStreams> {
   const exec = await container.exec({
     Cmd: cmd,
     AttachStdin: attachStdin,

@@ -7,7 +7,6 @@
  * given by the task), overrides the image, the setup commands and the test command.
  * Builds use the host network; containers run without one.
  */
-import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
@@ -16,11 +15,10 @@ import { fileURLToPath } from "node:url";
 import tar from "tar-stream";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { describeZodError, errorMessage, InfraError, UsageError } from "../common/index.js";
+import { describeZodError, errorMessage, git, gitClient, InfraError, UsageError } from "../common/index.js";
 import { type Logger, silentLogger } from "../log/index.js";
 import { resolveCommit, resolveRepository } from "./checkout.js";
 import { dockerClient, dockerUnavailableMessage } from "./docker.js";
-import { git } from "./proc.js";
 
 export type Family = "python" | "node" | "go" | "rust" | "java" | "generic";
 
@@ -62,14 +60,9 @@ async function gitReader(repo: string, commit: string): Promise<RepoReader> {
   return {
     list: async () => files,
     read: (path) =>
-      new Promise<Buffer | null>((resolve) => {
-        execFile(
-          "git",
-          ["cat-file", "blob", `${commit}:${path}`],
-          { cwd: repo, encoding: "buffer", maxBuffer: 1 << 28 },
-          (err, stdout) => resolve(err ? null : stdout),
-        );
-      }),
+      gitClient(repo)
+        .binaryCatFile(["blob", `${commit}:${path}`])
+        .catch(() => null),
   };
 }
 

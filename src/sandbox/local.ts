@@ -12,10 +12,10 @@ import { existsSync, rmSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { InfraError } from "../common/index.js";
-import { type Logger, silentLogger } from "../log/index.js";
+import { cleanGitEnv, InfraError, type ProcessOptions, runProcess } from "../common/index.js";
+import { type Logger, silentLogger, withoutSecrets } from "../log/index.js";
 import { checkSandboxId, makeCheckout, newSandboxId, resolveCommit, resolveRepository } from "./checkout.js";
-import { cleanGitEnv, diffScript, parseNames, runProcess } from "./proc.js";
+import { diffScript, parseNames } from "./diff-script.js";
 import { trackSandbox, untrackSandbox } from "./registry.js";
 import type { ShellRunOptions } from "./shell.js";
 import {
@@ -37,13 +37,9 @@ export interface LocalSandboxOptions {
   id?: string;
 }
 
-const SECRET_NAME = /(_API_KEY|_TOKEN|_SECRET|PASSWORD|_ACCESS_KEY|_ACCESS_KEY_ID)$/i;
-
 /** Our environment minus secrets (the agent's commands must not see API keys) and git redirects. */
 function sandboxEnv(): NodeJS.ProcessEnv {
-  const env = cleanGitEnv(process.env);
-  for (const k of Object.keys(env)) if (SECRET_NAME.test(k)) delete env[k];
-  return env;
+  return withoutSecrets(cleanGitEnv(process.env));
 }
 
 class LocalHost implements ShellHost {
@@ -140,13 +136,15 @@ class LocalSandbox implements Sandbox {
 
   execOnce(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     if (this.closing) return Promise.reject(new InfraError("the sandbox is closed"));
-    const o: Parameters<typeof runProcess>[2] = {
-      cwd: options.cwd ? this.abs(options.cwd) : this.root,
+    const cwd = options.cwd ? this.abs(options.cwd) : this.root;
+    const o: ProcessOptions = {
+      cwd,
       env: { ...this.env, ...(options.env ?? {}) },
       timeoutMs: options.timeoutMs ?? this.timeoutMs,
+      maxOutputChars: 2_000_000,
     };
     if (options.stdin !== undefined) o.stdin = options.stdin;
-    return runProcess("bash", ["-c", command], o);
+    return runProcess("bash", ["-c", command], o).then((r) => ({ ...r, cwd }));
   }
 
   readFile(path: string): Promise<string> {
@@ -161,20 +159,8 @@ class LocalSandbox implements Sandbox {
 
   private async runDiff(mode: "patch" | "names"): Promise<string> {
     const env = { ...cleanGitEnv(this.env), TMPDIR: this.stateDir };
-    const r = await new Promise<{ code: number; stdout: string; stderr: string }>((res, rej) => {
-      const child = spawn("bash", ["-c", diffScript(this.baseCommit, mode)], { cwd: this.root, env });
-      const out: Buffer[] = [];
-      let err = "";
-      child.stdout.on("data", (c: Buffer) => out.push(c));
-      child.stderr.on("data", (c: Buffer) => {
-        err += c.toString("utf8");
-      });
-      child.once("error", rej);
-      child.once("close", (code) =>
-        res({ code: code ?? 1, stdout: Buffer.concat(out).toString("utf8"), stderr: err }),
-      );
-    });
-    if (r.code !== 0)
+    const r = await runProcess("bash", ["-c", diffScript(this.baseCommit, mode)], { cwd: this.root, env });
+    if (r.exitCode !== 0)
       throw new InfraError(`git diff in the sandbox failed: ${r.stderr.trim().split("\n").pop()}`);
     return r.stdout;
   }

@@ -13,9 +13,8 @@
  */
 import { randomBytes } from "node:crypto";
 import type { Readable, Writable } from "node:stream";
-import { InfraError, UsageError } from "../common/index.js";
+import { InfraError, OutputCollector, shellQuote, UsageError } from "../common/index.js";
 import { type Logger, silentLogger } from "../log/index.js";
-import { OutputCollector, shQuote } from "./output.js";
 import type { ExecResult } from "./types.js";
 
 export type ShellSignal = "INT" | "KILL";
@@ -281,11 +280,11 @@ export class PersistentShell {
     // a trap keeps it alive (children still get the default SIGINT action).
     const lines = ["set -m", "trap : INT", ...this.helpers()];
     for (const [k, v] of Object.entries(env)) {
-      if (ENV_NAME.test(k)) lines.push(`builtin export ${k}=${shQuote(v)}`);
+      if (ENV_NAME.test(k)) lines.push(`builtin export ${k}=${shellQuote(v)}`);
     }
     if (restore)
-      lines.push(`{ [ -f ${shQuote(this.envFile)} ] && . ${shQuote(this.envFile)}; } >/dev/null 2>&1`);
-    lines.push(`builtin cd -- ${shQuote(restore ? this.lastCwd : this.opts.cwd)} 2>/dev/null`);
+      lines.push(`{ [ -f ${shellQuote(this.envFile)} ] && . ${shellQuote(this.envFile)}; } >/dev/null 2>&1`);
+    lines.push(`builtin cd -- ${shellQuote(restore ? this.lastCwd : this.opts.cwd)} 2>/dev/null`);
     proc.stdin.write(`${lines.join("\n")}\n`);
 
     const hello = await this.execute("builtin echo $$", { timeoutMs: START_TIMEOUT_MS }, false);
@@ -341,8 +340,8 @@ export class PersistentShell {
   private helpers(): string[] {
     const marker = `builtin printf '\\n%s:%s:%s:%s:%s\\n' ${this.token} "$1" "$2" "$PWD" ${this.token}`;
     return [
-      `__fp_pre() { { builtin read -r __fp_t0 __fp_x < /proc/uptime && builtin printf '%s\\n' "$__fp_t0" > ${shQuote(this.t0File)}; } 2>/dev/null; }`,
-      `__fp_post() { { builtin export -p > ${shQuote(this.envFile)}; } 2>/dev/null; ${marker}; ${marker} >&2; }`,
+      `__fp_pre() { { builtin read -r __fp_t0 __fp_x < /proc/uptime && builtin printf '%s\\n' "$__fp_t0" > ${shellQuote(this.t0File)}; } 2>/dev/null; }`,
+      `__fp_post() { { builtin export -p > ${shellQuote(this.envFile)}; } 2>/dev/null; ${marker}; ${marker} >&2; }`,
     ];
   }
 
@@ -350,14 +349,14 @@ export class PersistentShell {
     let assigns = "";
     for (const [k, v] of Object.entries(options.env ?? {})) {
       if (!ENV_NAME.test(k)) throw new UsageError(`exec: env: "${k}" is not a variable name`);
-      assigns += `${k}=${shQuote(v)} `;
+      assigns += `${k}=${shellQuote(v)} `;
     }
-    const run = `${assigns}eval ${shQuote(command)} < /dev/null`;
+    const run = `${assigns}eval ${shellQuote(command)} < /dev/null`;
     if (!options.cwd) return `__fp_pre\n${run}\n__fp_post ${seq} $?\n`;
     return [
       "__fp_pre",
       "__fp_prev=$PWD",
-      `builtin cd -- ${shQuote(options.cwd)} && ${run}`,
+      `builtin cd -- ${shellQuote(options.cwd)} && ${run}`,
       "__fp_ec=$?",
       'builtin cd -- "$__fp_prev" 2>/dev/null',
       `__fp_post ${seq} $__fp_ec`,

@@ -8,7 +8,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import pLimit from "p-limit";
-import { errorMessage, InfraError, UsageError, writeFileAtomic } from "../common/index.js";
+import { errorMessage, InfraError, shellQuote, UsageError, writeFileAtomic } from "../common/index.js";
 import { createLogger, type Logger } from "../log/index.js";
 import { openSandbox, type Sandbox } from "../sandbox/index.js";
 import type { SuiteTask } from "../task/index.js";
@@ -17,7 +17,7 @@ import { resolveEnvironment, type TaskEnvironmentPlan } from "./environment.js";
 import { applyPatchInSandbox, applyTestPatchInSandbox, testDirectives } from "./patch.js";
 import type { Prediction } from "./predictions.js";
 import { resolveTaskRepo } from "./repos.js";
-import { shellQuote, taskDirName, uniqueRunId } from "./util.js";
+import { taskDirName, uniqueRunId } from "./util.js";
 
 export type EvalStatus = "resolved" | "unresolved" | "empty_patch" | "patch_failed" | "error";
 

@@ -5,6 +5,7 @@
  * leaves half a patch behind. Also restores the files a test patch touches before applying it.
  */
 
+import { shellQuote } from "../common/index.js";
 import type { Sandbox } from "../sandbox/index.js";
 import { patchedFiles } from "../vcs/index.js";
 
@@ -16,8 +17,6 @@ export interface SandboxApplyResult {
   /** Every attempt with its output, for the task's log. */
   log: string;
 }
-
-const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** Writes `patch` under .git (so it never shows in the diff) and returns its path in the sandbox. */
 async function stage(sb: Sandbox, patch: string, name: string): Promise<string> {
@@ -32,7 +31,7 @@ export async function applyPatchInSandbox(
   name: string,
   timeoutMs = 120_000,
 ): Promise<SandboxApplyResult> {
-  const file = q(await stage(sb, patch, name));
+  const file = shellQuote(await stage(sb, patch, name));
   const tries: Array<[SandboxApplyMethod, string]> = [
     ["git-apply", `git apply --verbose --whitespace=nowarn ${file}`],
     ["git-apply-3way", `git apply --verbose --3way --whitespace=nowarn ${file}`],
@@ -72,13 +71,13 @@ export async function applyTestPatchInSandbox(
   const files = patchedFiles(testPatch);
   let log = "";
   if (files.length) {
-    const list = files.map(q).join(" ");
+    const list = files.map(shellQuote).join(" ");
     const restore = `for f in ${list}; do if git cat-file -e "HEAD:$f" 2>/dev/null; then git checkout -q HEAD -- "$f"; else rm -rf -- "$f"; fi; done`;
     const r = await sb.execOnce(restore, { cwd: sb.root, timeoutMs });
     log += `$ (restore test files) ${files.join(" ")}\n${r.stdout}${r.stderr}\n[exit ${r.exitCode}]\n`;
     if (r.exitCode !== 0) return { ok: false, log };
   }
-  const file = q(await stage(sb, testPatch, "test"));
+  const file = shellQuote(await stage(sb, testPatch, "test"));
   const cmd = `git apply --verbose --whitespace=nowarn ${file}`;
   const r = await sb.execOnce(cmd, { cwd: sb.root, timeoutMs });
   log += `$ ${cmd}\n${r.stdout}${r.stderr}\n[exit ${r.exitCode}]\n`;

@@ -8,10 +8,9 @@
 import { existsSync } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { InfraError, UsageError } from "../common/index.js";
+import { git, InfraError, UsageError } from "../common/index.js";
 import type { Logger } from "../log/index.js";
 import type { SuiteTask } from "../task/index.js";
-import { git } from "./git.js";
 
 export interface RepoOptions {
   /** A mirror directory; when set, repositories are looked up there only (no network). */
@@ -51,6 +50,8 @@ export async function findInMirror(mirror: string, repoName: string): Promise<st
 }
 
 const cloning = new Map<string, Promise<string>>();
+/** Longest a clone or fetch of a task's repository may take. */
+const NETWORK_GIT_MS = 30 * 60_000;
 
 /** A bare clone of `url` under `cacheDir`, made once per process and per repository. */
 async function cachedClone(url: string, repoName: string, cacheDir: string, log: Logger): Promise<string> {
@@ -63,7 +64,7 @@ async function cachedClone(url: string, repoName: string, cacheDir: string, log:
       const tmp = `${dest}.tmp-${process.pid}`;
       await rm(tmp, { recursive: true, force: true });
       log.info({ url, dest }, "suite: cloning the repository into the cache");
-      const r = await git(["clone", "--bare", "--quiet", url, tmp], cacheDir);
+      const r = await git(["clone", "--bare", "--quiet", url, tmp], cacheDir, { timeoutMs: NETWORK_GIT_MS });
       if (r.code !== 0) {
         await rm(tmp, { recursive: true, force: true });
         throw new InfraError(`git clone ${url} failed: ${r.stderr.trim().split("\n").pop()}`);
@@ -104,6 +105,7 @@ export async function resolveTaskRepo(t: SuiteTask, opts: RepoOptions): Promise<
       const r = await git(
         ["fetch", "--quiet", "origin", "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"],
         repo,
+        { timeoutMs: NETWORK_GIT_MS },
       );
       if (r.code !== 0)
         throw new InfraError(`git fetch in ${repo} failed: ${r.stderr.trim().split("\n").pop()}`);

@@ -1,9 +1,5 @@
 import { randomBytes } from "node:crypto";
 
-export function shellQuote(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
 /** A folder name for an instance id (ids are already file-safe in every known dataset). */
 export function taskDirName(instanceId: string): string {
   return instanceId.replace(/[^\w.+-]+/g, "_");

@@ -1,7 +1,7 @@
+import { escapeRegex, shellQuote } from "../common/index.js";
 import type { Sandbox } from "../sandbox/index.js";
 import { type Framework, PARSERS, type Parser, resolveFramework } from "./parse.js";
 import { JS_NAME_SEPARATOR } from "./parse-js.js";
-import { escapeRegex, shellQuote } from "./shell.js";
 import { isRecord } from "./util.js";
 
 /** A detected test framework: how to run all tests, how to run some, how to read the output. */

@@ -1,3 +1,4 @@
+import { shellQuote } from "../common/index.js";
 import type { Sandbox } from "../sandbox/index.js";
 import { testFileOf } from "./compare.js";
 import { DETECTION_SIGNALS, detectionFor, detectTestFramework, selectionCommand } from "./detect.js";
@@ -8,7 +9,6 @@ import {
   PARSERS,
   resolveFramework,
 } from "./parse.js";
-import { shellQuote } from "./shell.js";
 import type { TestCaseResult, TestRunReport } from "./types.js";
 
 export interface RunTestsOptions {

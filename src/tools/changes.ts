@@ -5,7 +5,7 @@
  * listing of the same run. Cheap: one process, one `git diff`, one `ls-files`, one `stat`.
  */
 
-import { shellQuote } from "./shell.js";
+import { shellQuote } from "../common/index.js";
 import type { ToolContext, ToolState } from "./types.js";
 
 type Fingerprints = Map<string, string>;

@@ -5,10 +5,9 @@
  * graph's syntax guard when there is one, and reports the file it changed.
  */
 import { z } from "zod";
-import { errorMessage } from "../common/index.js";
+import { errorMessage, escapeRegex, shellQuote } from "../common/index.js";
 import { refreshSnapshot } from "./changes.js";
 import { displayPath, type ResolvedPath, resolveInCheckout } from "./paths.js";
-import { shellQuote } from "./shell.js";
 import { findCandidates, findOccurrences, lineOfOffset, numberLines, splitLines } from "./similar.js";
 import type { Tool, ToolContext, ToolResultData } from "./types.js";
 
@@ -127,10 +126,6 @@ async function missing(ctx: ToolContext, p: ResolvedPath): Promise<ToolResultDat
     if (found.length) hint = ` Files with that name: ${found.join(", ")}.`;
   }
   return fail(`${displayPath(p)} does not exist.${hint}`);
-}
-
-function escapeRegex(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 /** Reads a file for editing, or explains why it cannot be. */

@@ -3,8 +3,9 @@
  * with `realpath -m` inside the sandbox (the checkout may live in a container), and the result
  * must lie under the checkout root's own real path.
  */
+
+import { shellQuote } from "../common/index.js";
 import type { Sandbox } from "../sandbox/index.js";
-import { shellQuote } from "./shell.js";
 
 export type PathKind = "file" | "dir" | "missing" | "other";
 

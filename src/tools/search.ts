@@ -5,8 +5,8 @@
  * that matches everything costs no more than one that matches a little.
  */
 import { z } from "zod";
+import { shellQuote } from "../common/index.js";
 import { displayPath, resolveInCheckout } from "./paths.js";
-import { shellQuote } from "./shell.js";
 import type { Tool } from "./types.js";
 
 export const SEARCH_DEFAULT_RESULTS = 50;

@@ -4,7 +4,7 @@
  * trajectory shows it and an empty submission is visible.
  */
 import { z } from "zod";
-import { shellQuote } from "./shell.js";
+import { shellQuote } from "../common/index.js";
 import type { Tool } from "./types.js";
 
 const schema = z.object({

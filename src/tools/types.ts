@@ -6,7 +6,7 @@
 import type { z } from "zod";
 import type { Logger } from "../log/index.js";
 import type { Sandbox } from "../sandbox/index.js";
-import type { Task } from "../task/types.js";
+import type { Task } from "../task/index.js";
 import type { TestRunReport, TestSelection } from "../testing/index.js";
 
 export type PlanStatus = "pending" | "in_progress" | "done";

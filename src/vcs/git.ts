@@ -3,20 +3,19 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { InfraError, UsageError } from "../common/index.js";
+import { git, gitClient, gitErrorLine, InfraError, UsageError } from "../common/index.js";
 import { type Logger, redactSecrets, silentLogger } from "../log/index.js";
 import { gitAuthEnv } from "./auth.js";
 import { type ApplyMethod, applyPatch } from "./patch.js";
 import { defaultBranch, parseRemoteUrl, stripCredentials } from "./remote.js";
-import { firstLine, gitIn, makeGit } from "./run.js";
 
 function oneLine(err: unknown): string {
-  return redactSecrets(firstLine(err instanceof Error ? err.message : String(err)));
+  return redactSecrets(gitErrorLine(err instanceof Error ? err.message : String(err)));
 }
 
 /** Rejects names git would refuse or read as an option. */
 export async function assertBranchName(name: string): Promise<void> {
-  const r = await gitIn(tmpdir(), ["check-ref-format", "--branch", name]);
+  const r = await git(["check-ref-format", "--branch", name], tmpdir());
   if (name.startsWith("-") || r.code !== 0)
     throw new UsageError(`branch: "${name}" is not a valid branch name`);
 }
@@ -67,28 +66,28 @@ export async function cloneOrReuse(url: string, dir: string, opts: CloneOptions 
   if (opts.branch) await assertBranchName(opts.branch);
   let reused = false;
   if (existsSync(join(dir, ".git"))) {
-    const origin = await gitIn(dir, ["remote", "get-url", "origin"]);
+    const origin = await git(["remote", "get-url", "origin"], dir);
     if (origin.code !== 0 || !sameRepo(origin.stdout.trim(), url)) {
       throw new UsageError(
         `${dir} is a clone of ${stripCredentials(origin.stdout.trim()) || "nothing"}, not ${shown}`,
       );
     }
-    const status = await gitIn(dir, ["status", "--porcelain"]);
+    const status = await git(["status", "--porcelain"], dir);
     if (status.stdout.trim()) {
       throw new UsageError(`${dir} has uncommitted changes: commit or stash them, or clone elsewhere`);
     }
-    const git = makeGit(dir, env);
+    const client = gitClient(dir, env);
     log.info({ dir, url: shown }, "fetching existing clone");
     try {
-      await git.fetch(["--prune", "origin"]);
-      await git.raw(["remote", "set-head", "origin", "--auto"]).catch(() => "");
+      await client.fetch(["--prune", "origin"]);
+      await client.raw(["remote", "set-head", "origin", "--auto"]).catch(() => "");
     } catch (err) {
       throw new InfraError(`git fetch from ${shown} failed: ${oneLine(err)}`);
     }
     const branch = opts.branch ?? (await defaultBranch(dir, { env }));
     try {
-      await git.raw(["checkout", "-q", "-B", branch, `refs/remotes/origin/${branch}`]);
-      await git.raw(["reset", "-q", "--hard", `refs/remotes/origin/${branch}`]);
+      await client.raw(["checkout", "-q", "-B", branch, `refs/remotes/origin/${branch}`]);
+      await client.raw(["reset", "-q", "--hard", `refs/remotes/origin/${branch}`]);
     } catch (err) {
       throw new UsageError(`cannot check out ${branch} in ${dir}: ${oneLine(err)}`);
     }
@@ -103,7 +102,7 @@ export async function cloneOrReuse(url: string, dir: string, opts: CloneOptions 
       ...(opts.depth ? ["--depth", String(opts.depth)] : []),
     ];
     try {
-      await makeGit(tmpdir(), env).clone(url, dir, args);
+      await gitClient(tmpdir(), env).clone(url, dir, args);
     } catch (err) {
       const msg = oneLine(err);
       if (/not found|does not exist|Authentication failed|could not read Username|403/i.test(msg)) {
@@ -112,8 +111,8 @@ export async function cloneOrReuse(url: string, dir: string, opts: CloneOptions 
       throw new InfraError(`cannot clone ${shown}: ${msg}`);
     }
   }
-  const head = (await gitIn(dir, ["rev-parse", "HEAD"])).stdout.trim();
-  const branch = (await gitIn(dir, ["symbolic-ref", "--quiet", "--short", "HEAD"])).stdout.trim() || "HEAD";
+  const head = (await git(["rev-parse", "HEAD"], dir)).stdout.trim();
+  const branch = (await git(["symbolic-ref", "--quiet", "--short", "HEAD"], dir)).stdout.trim() || "HEAD";
   return { path: dir, branch, head, reused };
 }
 
@@ -149,15 +148,15 @@ export async function createBranchWithPatch(
 ): Promise<BranchWithPatchResult> {
   await assertBranchName(opts.branch);
   const baseRef = opts.baseRef ?? "HEAD";
-  const base = await gitIn(repoPath, ["rev-parse", "--verify", "--quiet", `${baseRef}^{commit}`]);
+  const base = await git(["rev-parse", "--verify", "--quiet", `${baseRef}^{commit}`], repoPath);
   if (base.code !== 0) throw new UsageError(`${repoPath}: base "${baseRef}" is not a commit`);
   const baseSha = base.stdout.trim();
   const tmp = await mkdtemp(join(tmpdir(), "fixpoint-wt-"));
   const wt = join(tmp, "wt");
-  const git = makeGit(repoPath);
+  const client = gitClient(repoPath);
   try {
     try {
-      await git.raw(["worktree", "add", "--detach", "-q", wt, baseSha]);
+      await client.raw(["worktree", "add", "--detach", "-q", wt, baseSha]);
     } catch (err) {
       throw new InfraError(`cannot create a worktree of ${repoPath}: ${oneLine(err)}`);
     }
@@ -168,23 +167,23 @@ export async function createBranchWithPatch(
       GIT_COMMITTER_NAME: opts.author.name,
       GIT_COMMITTER_EMAIL: opts.author.email,
     };
-    const w = makeGit(wt, env);
+    const w = gitClient(wt, env);
     await w.raw(["add", "-A"]);
-    const staged = await gitIn(wt, ["diff", "--cached", "--quiet"]);
+    const staged = await git(["diff", "--cached", "--quiet"], wt);
     if (staged.code === 0) throw new UsageError("patch made no changes");
     // Hooks and signing are the repository owner's local setup; an unattended commit skips them.
     await w.raw(["-c", "commit.gpgsign=false", "commit", "-q", "--no-verify", "-m", opts.message]);
-    const commit = (await gitIn(wt, ["rev-parse", "HEAD"])).stdout.trim();
+    const commit = (await git(["rev-parse", "HEAD"], wt)).stdout.trim();
     try {
-      await git.raw(["branch", "-f", opts.branch, commit]);
+      await client.raw(["branch", "-f", opts.branch, commit]);
     } catch (err) {
       throw new UsageError(`cannot move branch ${opts.branch}: ${oneLine(err)}`);
     }
     return { branch: opts.branch, commit, base: baseSha, method: applied.method, files: applied.files };
   } finally {
-    await gitIn(repoPath, ["worktree", "remove", "--force", wt]);
+    await git(["worktree", "remove", "--force", wt], repoPath);
     await rm(tmp, { recursive: true, force: true });
-    await gitIn(repoPath, ["worktree", "prune"]);
+    await git(["worktree", "prune"], repoPath);
   }
 }
 
@@ -202,14 +201,14 @@ export async function pushBranch(
 ): Promise<{ remote: string; branch: string }> {
   await assertBranchName(opts.branch);
   const remote = opts.remote ?? "origin";
-  const url = await gitIn(repoPath, ["remote", "get-url", remote]);
+  const url = await git(["remote", "get-url", remote], repoPath);
   if (url.code !== 0) throw new UsageError(`${repoPath}: no "${remote}" remote to push to`);
   const remoteUrl = url.stdout.trim();
-  const git = makeGit(repoPath, gitAuthEnv(opts.token, remoteUrl));
+  const client = gitClient(repoPath, gitAuthEnv(opts.token, remoteUrl));
   const ref = `refs/heads/${opts.branch}`;
   const args = [remote, `${ref}:${ref}`, "--no-verify", ...(opts.force ? ["--force"] : [])];
   try {
-    await git.push(args);
+    await client.push(args);
   } catch (err) {
     const msg = oneLine(err);
     const shown = stripCredentials(remoteUrl);

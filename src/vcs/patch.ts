@@ -4,9 +4,9 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve, sep } from "node:path";
-import { UsageError } from "../common/index.js";
+import { parsePatch, type StructuredPatch } from "diff";
+import { errorMessage, git, gitErrorLine, runProcess, UsageError } from "../common/index.js";
 import { redactSecrets } from "../log/index.js";
-import { firstLine, gitIn, runCommand } from "./run.js";
 
 export interface FileChange {
   path: string;
@@ -18,111 +18,122 @@ export interface FileChange {
   binary: boolean;
 }
 
-function unquote(p: string): string {
-  const s = p.trim();
-  if (s.startsWith('"') && s.endsWith('"')) {
-    try {
-      return JSON.parse(s) as string;
-    } catch {
-      return s.slice(1, -1);
-    }
-  }
-  return s;
+/** `a/src/x.py` → `src/x.py`; `/dev/null` (no file) → undefined. jsdiff has unquoted it and cut off any timestamp. */
+function diffPath(name: string | undefined): string | undefined {
+  if (name === undefined || name === "/dev/null") return undefined;
+  return name.replace(/^[ab]\//, "");
 }
 
-/** `a/src/x.py\t2024-…` → `src/x.py`; `/dev/null` → undefined. */
-function diffPath(raw: string): string | undefined {
-  const noStamp = raw.split("\t")[0]!;
-  const p = unquote(noStamp);
-  if (p === "/dev/null") return undefined;
-  return p.replace(/^[ab]\//, "");
-}
-
-/** Summarizes a unified diff (git-style or plain `diff -u`) per file. */
-export function summarizePatch(patch: string): FileChange[] {
+/**
+ * Hunk headers with their line counts recomputed from the lines that follow, as `git apply
+ * --recount` does: models miscount them, and jsdiff refuses a hunk whose count is off.
+ */
+function recountHunks(patch: string): string {
   const lines = patch.split("\n");
-  const files: FileChange[] = [];
-  let cur: (FileChange & { oldSeen?: string | undefined }) | undefined;
-  let oldLeft = 0;
-  let newLeft = 0;
-  const start = (): FileChange => {
-    const f: FileChange = { path: "", status: "modified", additions: 0, deletions: 0, binary: false };
-    files.push(f);
-    return f;
-  };
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (oldLeft > 0 || newLeft > 0) {
-      // Inside a hunk: count by the header's line counts so `--- x` content is not a file header.
-      if (line.startsWith("+")) {
-        cur!.additions++;
-        newLeft--;
-      } else if (line.startsWith("-")) {
-        cur!.deletions++;
-        oldLeft--;
-      } else if (line.startsWith("\\")) {
-        // "\ No newline at end of file"
-      } else {
-        oldLeft--;
-        newLeft--;
+    const h = /^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@(.*)$/.exec(lines[i]!);
+    if (!h) continue;
+    let old = 0;
+    let added = 0;
+    let blanks = 0;
+    for (let j = i + 1; j < lines.length; j++) {
+      const l = lines[j]!;
+      if (/^(@@ |diff |Index: )/.test(l) || (l.startsWith("--- ") && lines[j + 1]?.startsWith("+++ "))) break;
+      if (l === "") {
+        blanks++; // context, unless only blank lines follow
+        continue;
       }
-      continue;
+      if (!/^[-+ \\]/.test(l)) break;
+      old += blanks;
+      added += blanks;
+      blanks = 0;
+      if (l[0] === "-" || l[0] === " ") old++;
+      if (l[0] === "+" || l[0] === " ") added++;
     }
-    const git = /^diff --git (.+)$/.exec(line);
-    if (git) {
-      cur = start();
-      const m = /^("?a\/.+?"?) ("?b\/.+"?)$/.exec(git[1]!);
-      if (m) {
-        cur.path = diffPath(m[2]!) ?? "";
-        const old = diffPath(m[1]!);
-        if (old && old !== cur.path) cur.oldPath = old;
-      }
-      continue;
-    }
-    if (line.startsWith("--- ") && lines[i + 1]?.startsWith("+++ ")) {
-      // A `diff --git` header already opened this file; otherwise (plain `diff -u`) a new file starts.
-      if (!cur || cur.oldSeen !== undefined) cur = start();
-      const oldP = diffPath(line.slice(4));
-      const newP = diffPath(lines[i + 1]!.slice(4));
-      cur.oldSeen = oldP ?? "";
-      if (!oldP) cur.status = "added";
-      else if (!newP) cur.status = "deleted";
-      cur.path = newP ?? oldP ?? cur.path;
-      if (oldP && newP && oldP !== newP) cur.oldPath = oldP;
-      i++;
-      continue;
-    }
-    if (!cur) continue;
-    if (line.startsWith("new file mode")) cur.status = "added";
-    else if (line.startsWith("deleted file mode")) cur.status = "deleted";
-    else if (line.startsWith("rename from ")) {
-      cur.oldPath = unquote(line.slice(12));
-      cur.status = "renamed";
-    } else if (line.startsWith("rename to ")) cur.path = unquote(line.slice(10));
-    else if (line.startsWith("Binary files ") || line === "GIT binary patch") cur.binary = true;
-    else {
-      const h = /^@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@/.exec(line);
-      if (h) {
-        oldLeft = h[1] === undefined ? 1 : Number(h[1]);
-        newLeft = h[2] === undefined ? 1 : Number(h[2]);
-      }
-    }
+    lines[i] = `@@ -${h[1]},${old} +${h[2]},${added} @@${h[3]}`;
   }
-  for (const f of files) {
-    if (f.oldPath && f.status === "modified") f.status = "renamed";
-    delete (f as { oldSeen?: string }).oldSeen;
-  }
-  return files.filter((f) => f.path);
+  return lines.join("\n");
 }
 
-/** Every path a patch reads or writes (old and new names). */
-export function patchedFiles(patch: string): string[] {
+/**
+ * The patch's files as jsdiff reads them (git's and plain `diff -u` output alike). A `git
+ * format-patch` mail's signature (`-- ` and git's version) is not part of the diff; a patch
+ * whose hunk counts are off is read with them recounted. Throws when it is no unified diff.
+ */
+function readPatch(patch: string): StructuredPatch[] {
+  const text = patch.replace(/\n-- \n[^\n]*\n*$/, "\n");
+  try {
+    return parsePatch(text);
+  } catch {
+    return parsePatch(recountHunks(text));
+  }
+}
+
+/** Which `diff --git` sections, by position, hold a `GIT binary patch` (jsdiff notes only `Binary files … differ`). */
+function gitBinarySections(patch: string): Set<number> {
+  const out = new Set<number>();
+  let section = -1;
+  for (const line of patch.split("\n")) {
+    if (line.startsWith("diff --git ")) section++;
+    else if (line === "GIT binary patch") out.add(section);
+  }
+  return out;
+}
+
+function summarize(entries: StructuredPatch[], binaries: Set<number>): FileChange[] {
+  const files: FileChange[] = [];
+  let section = -1;
+  for (const e of entries) {
+    if (e.isGit) section++;
+    const oldPath = diffPath(e.oldFileName);
+    const newPath = diffPath(e.newFileName);
+    const path = newPath ?? oldPath;
+    if (!path) continue;
+    const f: FileChange = {
+      path,
+      status: "modified",
+      additions: 0,
+      deletions: 0,
+      binary: Boolean(e.isBinary) || (Boolean(e.isGit) && binaries.has(section)),
+    };
+    if (e.isCreate || e.oldFileName === "/dev/null") f.status = "added";
+    else if (e.isDelete || e.newFileName === "/dev/null") f.status = "deleted";
+    else if (e.isRename || (oldPath && newPath && oldPath !== newPath)) {
+      f.status = "renamed";
+      if (oldPath && oldPath !== path) f.oldPath = oldPath;
+    }
+    for (const h of e.hunks) {
+      for (const l of h.lines) {
+        if (l[0] === "+") f.additions++;
+        else if (l[0] === "-") f.deletions++;
+      }
+    }
+    files.push(f);
+  }
+  return files;
+}
+
+/** Summarizes a unified diff (git-style or plain `diff -u`) per file; nothing for text that is none. */
+export function summarizePatch(patch: string): FileChange[] {
+  try {
+    return summarize(readPatch(patch), gitBinarySections(patch));
+  } catch {
+    return [];
+  }
+}
+
+function pathsOf(changes: FileChange[]): string[] {
   const set = new Set<string>();
-  for (const f of summarizePatch(patch)) {
+  for (const f of changes) {
     set.add(f.path);
     if (f.oldPath) set.add(f.oldPath);
   }
   return [...set];
+}
+
+/** Every path a patch reads or writes (old and new names). */
+export function patchedFiles(patch: string): string[] {
+  return pathsOf(summarizePatch(patch));
 }
 
 export type ApplyMethod = "git-apply" | "git-apply-3way" | "git-apply-reject" | "patch-fuzz";
@@ -141,21 +152,23 @@ export class PatchApplyError extends UsageError {
 
 interface Snapshot {
   files: Map<string, Buffer | null>;
-  index: string;
-  paths: string[];
+  /** The index file (`git apply --3way` writes it), when the checkout has one. */
+  index: { path: string; content: Buffer | null } | null;
+}
+
+async function readIfExists(path: string): Promise<Buffer | null> {
+  return existsSync(path) ? readFile(path) : null;
 }
 
 async function snapshot(repoPath: string, paths: string[]): Promise<Snapshot> {
   const files = new Map<string, Buffer | null>();
-  for (const p of paths) {
-    const abs = join(repoPath, p);
-    files.set(p, existsSync(abs) ? await readFile(abs) : null);
-  }
-  const ls = await gitIn(repoPath, ["ls-files", "-s", "--", ...paths]);
-  return { files, index: ls.code === 0 ? ls.stdout : "", paths };
+  for (const p of paths) files.set(p, await readIfExists(join(repoPath, p)));
+  const r = await git(["rev-parse", "--git-path", "index"], repoPath);
+  const indexPath = r.code === 0 ? resolve(repoPath, r.stdout.trim()) : null;
+  return { files, index: indexPath ? { path: indexPath, content: await readIfExists(indexPath) } : null };
 }
 
-/** Puts the touched files and their index entries back as they were before a failed attempt. */
+/** Puts the touched files and the index back as they were before a failed attempt. */
 async function restore(repoPath: string, snap: Snapshot): Promise<void> {
   for (const [p, content] of snap.files) {
     const abs = join(repoPath, p);
@@ -167,10 +180,8 @@ async function restore(repoPath: string, snap: Snapshot): Promise<void> {
     await rm(`${abs}.rej`, { force: true });
     await rm(`${abs}.orig`, { force: true });
   }
-  const zero = "0".repeat(40);
-  const removals = snap.paths.map((p) => `0 ${zero}\t${p}`).join("\n");
-  const info = `${removals}\n${snap.index}`;
-  await gitIn(repoPath, ["update-index", "--index-info"], { input: info });
+  if (snap.index?.content) await writeFile(snap.index.path, snap.index.content);
+  else if (snap.index) await rm(snap.index.path, { force: true });
 }
 
 function assertInside(repoPath: string, paths: string[]): void {
@@ -190,7 +201,13 @@ function assertInside(repoPath: string, paths: string[]): void {
 export async function applyPatch(repoPath: string, patch: string): Promise<ApplyResult> {
   if (!patch.trim()) throw new UsageError("patch is empty");
   const text = patch.endsWith("\n") ? patch : `${patch}\n`;
-  const files = patchedFiles(text);
+  let files: string[];
+  try {
+    // Read strictly: the paths decide what is checked and what a failed attempt restores.
+    files = pathsOf(summarize(readPatch(text), gitBinarySections(text)));
+  } catch (e) {
+    throw new UsageError(`patch cannot be read as a unified diff: ${errorMessage(e)}`);
+  }
   assertInside(repoPath, files);
   const file = join(tmpdir(), `fixpoint-patch-${randomBytes(6).toString("hex")}.diff`);
   await writeFile(file, text);
@@ -200,28 +217,24 @@ export async function applyPatch(repoPath: string, patch: string): Promise<Apply
     {
       method: "git-apply",
       run: async () => {
-        const r = await gitIn(repoPath, ["apply", "--whitespace=nowarn", file]);
+        const r = await git(["apply", "--whitespace=nowarn", file], repoPath);
         return { ok: r.code === 0, err: r.stderr };
       },
     },
     {
       method: "git-apply-3way",
       run: async () => {
-        const r = await gitIn(repoPath, ["apply", "--3way", "--whitespace=nowarn", file]);
+        const r = await git(["apply", "--3way", "--whitespace=nowarn", file], repoPath);
         return { ok: r.code === 0, err: r.stderr };
       },
     },
     {
       method: "git-apply-reject",
       run: async () => {
-        const r = await gitIn(repoPath, [
-          "apply",
-          "--reject",
-          "--recount",
-          "--ignore-whitespace",
-          "--whitespace=nowarn",
-          file,
-        ]);
+        const r = await git(
+          ["apply", "--reject", "--recount", "--ignore-whitespace", "--whitespace=nowarn", file],
+          repoPath,
+        );
         return { ok: r.code === 0, err: r.stderr };
       },
     },
@@ -240,10 +253,16 @@ export async function applyPatch(repoPath: string, patch: string): Promise<Apply
           file,
         ];
         // A dry run first: patch applies hunk by hunk and would otherwise leave partial edits.
-        const dry = await runCommand("patch", ["--dry-run", ...args], { cwd: repoPath });
-        if (dry.code !== 0) return { ok: false, err: dry.stdout + dry.stderr };
-        const r = await runCommand("patch", args, { cwd: repoPath });
-        return { ok: r.code === 0, err: r.stdout + r.stderr };
+        const patchTool = (a: string[]) =>
+          runProcess("patch", a, { cwd: repoPath }).catch((e: unknown) => ({
+            exitCode: 127,
+            stdout: "",
+            stderr: errorMessage(e),
+          }));
+        const dry = await patchTool(["--dry-run", ...args]);
+        if (dry.exitCode !== 0) return { ok: false, err: dry.stdout + dry.stderr };
+        const r = await patchTool(args);
+        return { ok: r.exitCode === 0, err: r.stdout + r.stderr };
       },
     },
   ];
@@ -251,7 +270,7 @@ export async function applyPatch(repoPath: string, patch: string): Promise<Apply
     for (const t of tries) {
       const { ok, err } = await t.run();
       if (ok) return { method: t.method, files };
-      attempts.push({ method: t.method, error: redactSecrets(firstLine(err)) });
+      attempts.push({ method: t.method, error: redactSecrets(gitErrorLine(err)) });
       await restore(repoPath, snap);
     }
   } finally {

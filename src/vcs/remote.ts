@@ -1,6 +1,5 @@
 /** Parsing git remote URLs into host/owner/repo, and reading a clone's remote and default branch. */
-import { UsageError } from "../common/index.js";
-import { gitIn } from "./run.js";
+import { git, UsageError } from "../common/index.js";
 
 export interface RemoteInfo {
   /** Host name without port or credentials, lower-cased: `github.com`, `ghe.example.com`. */
@@ -57,7 +56,7 @@ export function parseRemoteUrl(url: string): RemoteInfo | undefined {
 
 /** The host/owner/repo of a clone's remote (default `origin`). */
 export async function currentRemote(repoPath: string, remote = "origin"): Promise<RemoteInfo> {
-  const res = await gitIn(repoPath, ["remote", "get-url", remote]);
+  const res = await git(["remote", "get-url", remote], repoPath);
   if (res.code !== 0) {
     throw new UsageError(`${repoPath}: no "${remote}" remote (is it a git clone?)`);
   }
@@ -80,20 +79,20 @@ export async function defaultBranch(
   opts: { remote?: string; env?: Record<string, string> } = {},
 ): Promise<string> {
   const remote = opts.remote ?? "origin";
-  const sym = await gitIn(repoPath, ["symbolic-ref", "--quiet", `refs/remotes/${remote}/HEAD`]);
+  const sym = await git(["symbolic-ref", "--quiet", `refs/remotes/${remote}/HEAD`], repoPath);
   const prefix = `refs/remotes/${remote}/`;
   if (sym.code === 0 && sym.stdout.trim().startsWith(prefix)) return sym.stdout.trim().slice(prefix.length);
-  const ls = await gitIn(repoPath, ["ls-remote", "--symref", remote, "HEAD"], { env: opts.env });
+  const ls = await git(["ls-remote", "--symref", remote, "HEAD"], repoPath, { env: opts.env });
   const m = /^ref:\s+refs\/heads\/(\S+)\s+HEAD/m.exec(ls.stdout);
   if (ls.code === 0 && m) return m[1]!;
-  const cur = await gitIn(repoPath, ["symbolic-ref", "--quiet", "--short", "HEAD"]);
+  const cur = await git(["symbolic-ref", "--quiet", "--short", "HEAD"], repoPath);
   if (cur.code === 0 && cur.stdout.trim()) return cur.stdout.trim();
   return "main";
 }
 
 /** The commit HEAD points at. */
 export async function headCommit(repoPath: string): Promise<string> {
-  const r = await gitIn(repoPath, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]);
+  const r = await git(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], repoPath);
   if (r.code !== 0) throw new UsageError(`${repoPath}: not a git repository with a commit`);
   return r.stdout.trim();
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { parseDuration } from "./duration.js";
-import { boundOutput } from "./truncate.js";
+import { parseDuration } from "../../src/common/duration.js";
+import { runProcess } from "../../src/common/process.js";
+import { escapeRegex, shellQuote } from "../../src/common/quote.js";
+import { boundOutput } from "../../src/common/truncate.js";
 
 describe("boundOutput", () => {
   it("returns short text unchanged", () => {
@@ -31,5 +33,24 @@ describe("parseDuration", () => {
     expect(() => parseDuration("soon", "--max-time")).toThrow(/--max-time/);
     expect(() => parseDuration("5x")).toThrow();
     expect(() => parseDuration("")).toThrow();
+  });
+});
+
+describe("shellQuote", () => {
+  it("leaves safe words bare and quotes the rest so bash reads them back as one word", async () => {
+    expect(shellQuote("src/a_b-1.py")).toBe("src/a_b-1.py");
+    expect(shellQuote("")).toBe("''");
+    expect(shellQuote("it's")).toBe(`'it'\\''s'`);
+    const words = ["a b", "$HOME", "`x`", "it's", "*", "x\ny", '--flag="q"', "nul\0byte"];
+    const r = await runProcess("bash", ["-c", `printf '%s|' ${words.map(shellQuote).join(" ")}`]);
+    expect(r.stdout).toBe(`${words.map((w) => w.replace("\0", "")).join("|")}|`);
+  });
+});
+
+describe("escapeRegex", () => {
+  it("makes every character literal", () => {
+    const s = "a.b*c+d?e^f$g{h}i(j)k|l[m]n\\o";
+    expect(new RegExp(`^${escapeRegex(s)}$`).test(s)).toBe(true);
+    expect(new RegExp(escapeRegex("a.c")).test("abc")).toBe(false);
   });
 });

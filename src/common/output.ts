@@ -1,7 +1,8 @@
 /**
- * Collects one stream of a command's output and finds the end-of-command marker in it.
- * Memory stays bounded: past `maxChars` the head is kept, the middle dropped (with a note)
- * and a tail window kept, so `yes | head -c 5G` cannot exhaust the process.
+ * Collects one stream of a command's output (and finds the persistent shell's end-of-command
+ * marker in it). Memory stays bounded: past `maxChars` the head is kept, the middle dropped
+ * (with a note) and a tail window kept, so `yes | head -c 5G` cannot exhaust the process.
+ * `maxChars = Infinity` keeps everything (git output that is parsed, not shown).
  */
 import { StringDecoder } from "node:string_decoder";
 
@@ -20,6 +21,11 @@ export class OutputCollector {
   private readonly tailMax: number;
 
   constructor(maxChars: number) {
+    if (!Number.isFinite(maxChars)) {
+      this.headMax = Number.POSITIVE_INFINITY;
+      this.tailMax = Number.POSITIVE_INFINITY;
+      return;
+    }
     this.headMax = Math.max(4096, Math.floor(maxChars / 2));
     // The tail window must always hold a whole marker line (a cwd is at most PATH_MAX).
     this.tailMax = Math.max(16_384, maxChars - this.headMax);
@@ -69,9 +75,4 @@ export class OutputCollector {
     this.buf = this.buf.slice(excess);
     this.scanFrom = Math.max(0, this.scanFrom - excess);
   }
-}
-
-/** Quotes a string for bash as one word. */
-export function shQuote(s: string): string {
-  return `'${s.replace(/\0/g, "").replace(/'/g, `'\\''`)}'`;
 }
