@@ -13,13 +13,12 @@
  * 0.2–0.4 s, the update to a commit a week away (37 files differ) 2–5 s against 14–23 s for a cold
  * build; a year away (1,378 of 1,586 files differ) the update costs as much as a cold build.
  */
-import { spawn } from "node:child_process";
 import { existsSync, linkSync, mkdirSync, renameSync, rmSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve, sep, win32 } from "node:path";
 import Database from "better-sqlite3";
-import { errorMessage } from "../common/index.js";
+import { cleanGitEnv, errorMessage, runProcess } from "../common/index.js";
 import {
   type CodeGraph,
   createGraphHooks,
@@ -31,8 +30,8 @@ import {
 } from "../graph/index.js";
 import type { Logger } from "../log/index.js";
 import type { Sandbox } from "../sandbox/index.js";
-import { createGraphTools } from "../tools/graph/index.js";
 import type { GraphHooks, Tool } from "../tools/index.js";
+import { createGraphTools } from "../tools/index.js";
 
 export interface RunGraph {
   graph: CodeGraph;
@@ -47,23 +46,12 @@ export interface RunGraph {
   close(): Promise<void>;
 }
 
-function exportCommit(repoPath: string, commit: string, dest: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const archive = spawn("git", ["-C", repoPath, "archive", "--format=tar", commit], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const untar = spawn("tar", ["-x", "-C", dest], { stdio: ["pipe", "ignore", "pipe"] });
-    archive.stdout.pipe(untar.stdin);
-    let err = "";
-    archive.stderr.on("data", (d) => {
-      err += d;
-    });
-    untar.on("close", (code) =>
-      code === 0 ? resolve() : reject(new Error(`git archive | tar failed: ${err.trim()}`)),
-    );
-    archive.on("error", reject);
-    untar.on("error", reject);
+async function exportCommit(repoPath: string, commit: string, dest: string): Promise<void> {
+  const script = 'set -o pipefail; git -C "$1" archive --format=tar "$2" | tar -x -C "$3"';
+  const r = await runProcess("bash", ["-c", script, "fixpoint-export", repoPath, commit, dest], {
+    env: cleanGitEnv(),
   });
+  if (r.exitCode !== 0) throw new Error(`git archive | tar failed: ${r.stderr.trim()}`);
 }
 
 /**
@@ -128,6 +116,26 @@ function publishSeed(db: Database.Database, seed: string): boolean {
   } finally {
     for (const suffix of ["", "-journal"]) rmSync(tmp + suffix, { force: true });
   }
+}
+
+/**
+ * Where a path the sandbox reports as changed lands in the host copy, or null when it would land
+ * outside it: an absolute path, one that climbs out (`../../etc/x`), or one through a symbolic
+ * link of the tree (a repository may hold links to anywhere; writing through one writes there).
+ */
+export async function pathInMirror(mirror: string, path: string): Promise<string | null> {
+  if (!path || path.includes("\0") || isAbsolute(path) || win32.isAbsolute(path)) return null;
+  const dest = resolve(mirror, path);
+  const rel = relative(mirror, dest);
+  if (!rel || rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return null;
+  let at = mirror;
+  for (const part of rel.split(sep)) {
+    at = join(at, part);
+    const st = await lstat(at).catch(() => null);
+    if (!st) break; // the rest is created below `at`, inside
+    if (st.isSymbolicLink()) return null;
+  }
+  return dest;
 }
 
 /**
@@ -227,10 +235,17 @@ export async function openRunGraph(opts: {
     const hooks: GraphHooks = {
       checkEdit: (path, before, after) => inner.checkEdit?.(path, before, after) ?? Promise.resolve(null),
       async update(paths) {
+        let indexed = paths;
         if (mirror) {
           // Bring the host copy up to date with the sandbox before re-indexing.
+          const inside: string[] = [];
           for (const p of paths) {
-            const dest = join(mirror, p);
+            const dest = await pathInMirror(mirror, p);
+            if (dest === null) {
+              log.warn({ path: p }, "code graph: a changed path outside the checkout is not copied");
+              continue;
+            }
+            inside.push(p);
             const content = await sandbox.readFile(p).catch(() => null);
             if (content === null) await rm(dest, { force: true });
             else {
@@ -238,8 +253,9 @@ export async function openRunGraph(opts: {
               await writeFile(dest, content);
             }
           }
+          indexed = inside;
         }
-        await inner.update(paths);
+        await inner.update(indexed);
       },
     };
     return {

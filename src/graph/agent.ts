@@ -17,12 +17,10 @@ export function createGraphHooks(graph: CodeGraph, repoRoot: string = graph.root
     return n.startsWith(`${root}/`) ? n.slice(root.length + 1) : n.replace(/^\.\//, "");
   };
   return {
+    // A failed re-index rejects: the tool registry logs it ("code graph update failed") and the
+    // edit stands; the next update retries. It must not be swallowed here, unseen.
     async update(paths) {
-      try {
-        await graph.update(paths.map(rel));
-      } catch {
-        // A failed re-index must never fail the agent's edit; the next update retries.
-      }
+      await graph.update(paths.map(rel));
     },
     async checkEdit(path, before, after) {
       try {

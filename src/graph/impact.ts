@@ -3,8 +3,22 @@
  * spans the change touches, and everything depending on them — callers, referrers, importers of
  * their files, subclasses, and overriders of changed methods — flagged where a signature changed.
  */
-import { execFileSync } from "node:child_process";
-import type { CodeGraph, OutlineEntry } from "./graph.js";
+import { parsePatch, type StructuredPatch } from "diff";
+import { errorMessage, gitErrorLine, gitSync, UsageError } from "../common/index.js";
+import type { CodeGraph } from "./graph.js";
+import {
+  danglingUsersIn,
+  type FileSymbol,
+  fileIdByPath,
+  importerIds,
+  importLinesOf,
+  membersNamed,
+  subclassIds,
+  symbolsOfPath,
+  type UserRow,
+  unresolvedImporterIds,
+  usersOfSymbol,
+} from "./sql.js";
 
 export interface FileChange {
   path: string;
@@ -19,75 +33,59 @@ export interface FileChange {
   hunks: Array<{ newStart: number; newCount: number; lines: string[] }>;
 }
 
-/** Parses a unified diff into per-file changed line numbers and hunks. */
+/**
+ * Parses a unified diff (git's or another tool's) into per-file changed line numbers and hunks,
+ * with jsdiff: quoted paths, timestamps after the names, "\ No newline at end of file" and
+ * removed lines that look like file headers are read as they are meant. Files without a `---`/
+ * `+++` header (a mode change, a pure rename, a binary file) have no lines and are left out. A
+ * hunk whose lines do not add up to its header is an error that names it.
+ */
 export function parseUnifiedDiff(diff: string): FileChange[] {
+  let patches: StructuredPatch[];
+  try {
+    patches = parsePatch(diff);
+  } catch (err) {
+    throw new UsageError(`not a valid unified diff: ${errorMessage(err)}`);
+  }
   const out: FileChange[] = [];
-  let cur: FileChange | null = null;
-  let oldPath = "";
-  let oldLine = 0;
-  let newLine = 0;
-  // Lines still expected in the current hunk: inside one, "--- x" is a removed line, not a header.
-  let oldLeft = 0;
-  let newLeft = 0;
-  let hunk: FileChange["hunks"][number] | null = null;
-  for (const line of diff.split("\n")) {
-    if (cur && hunk && (oldLeft > 0 || newLeft > 0)) {
-      const mark = line[0];
-      if (mark === "\\") continue; // "\ No newline at end of file"
-      if (mark === "+" || mark === "-" || mark === " " || line === "") {
+  for (const p of patches) {
+    if (p.oldHeader === undefined || p.newHeader === undefined) continue;
+    const oldPath = p.oldFileName ?? "";
+    const newPath = p.newFileName ?? "";
+    const deleted = newPath === "/dev/null";
+    const change: FileChange = {
+      path: deleted ? oldPath.replace(/^a\//, "") : newPath.replace(/^b\//, ""),
+      addedLines: [],
+      removedLines: [],
+      deleted,
+      created: oldPath === "/dev/null",
+      hunks: [],
+    };
+    for (const h of p.hunks) {
+      // jsdiff moves the start of an empty side to the line after; the header's own number is
+      // kept (the line after which the hunk sits), as `textBeforeDiff` reads it.
+      const hunk = {
+        newStart: h.newLines === 0 ? h.newStart - 1 : h.newStart,
+        newCount: h.newLines,
+        lines: [] as string[],
+      };
+      let oldLine = h.oldStart;
+      let newLine = h.newStart;
+      for (const line of h.lines) {
+        const mark = line[0];
+        if (mark === "\\") continue; // "\ No newline at end of file"
         // An empty line is a context line whose trailing space was stripped.
         hunk.lines.push(line === "" ? " " : line);
-        if (mark === "+") {
-          cur.addedLines.push(newLine++);
-          newLeft--;
-        } else if (mark === "-") {
-          cur.removedLines.push(oldLine++);
-          oldLeft--;
-        } else {
+        if (mark === "+") change.addedLines.push(newLine++);
+        else if (mark === "-") change.removedLines.push(oldLine++);
+        else {
           oldLine++;
           newLine++;
-          oldLeft--;
-          newLeft--;
         }
-        continue;
       }
-      oldLeft = newLeft = 0; // a truncated hunk: read the line as a header
+      change.hunks.push(hunk);
     }
-    if (line.startsWith("diff --git ")) {
-      cur = null;
-      hunk = null;
-      continue;
-    }
-    if (line.startsWith("--- ")) {
-      oldPath = line.slice(4).trim();
-      cur = {
-        path: "",
-        addedLines: [],
-        removedLines: [],
-        deleted: false,
-        created: oldPath === "/dev/null",
-        hunks: [],
-      };
-      continue;
-    }
-    if (line.startsWith("+++ ") && cur) {
-      const p = line.slice(4).trim();
-      if (p === "/dev/null") {
-        cur.deleted = true;
-        cur.path = oldPath.replace(/^a\//, "");
-      } else cur.path = p.replace(/^b\//, "");
-      out.push(cur);
-      continue;
-    }
-    const h = line.match(/^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/);
-    if (h && cur) {
-      oldLine = Number(h[1]);
-      newLine = Number(h[3]);
-      oldLeft = h[2] === undefined ? 1 : Number(h[2]);
-      newLeft = h[4] === undefined ? 1 : Number(h[4]);
-      hunk = { newStart: newLine, newCount: newLeft, lines: [] };
-      cur.hunks.push(hunk);
-    }
+    out.push(change);
   }
   return out;
 }
@@ -153,13 +151,10 @@ export interface ImpactResult {
 
 /** The working tree's diff against HEAD (tracked files). */
 export function workingTreeDiff(root: string): string {
-  return execFileSync("git", ["diff", "HEAD", "--no-color", "--unified=0"], {
-    cwd: root,
-    maxBuffer: 256 * 1024 * 1024,
-  }).toString("utf8");
+  const r = gitSync(["diff", "HEAD", "--no-color", "--unified=0"], root);
+  if (r.code !== 0) throw new Error(`git diff HEAD failed in ${root}: ${gitErrorLine(r.stderr)}`);
+  return r.stdout;
 }
-
-type IndexedSymbol = Omit<OutlineEntry, "depth"> & { parentId: number | null };
 
 /** Lines of the new file where lines were removed (the lines on both sides of the cut). */
 function removalAnchors(c: FileChange): number[] {
@@ -210,12 +205,9 @@ export async function changedSymbols(
   diff: string | FileChange[],
 ): Promise<LocatedChange[]> {
   const changes = typeof diff === "string" ? parseUnifiedDiff(diff) : diff;
-  const symbolsIn = graph.db.prepare(
-    "SELECT s.id, s.name, s.qualified_name AS qualifiedName, s.kind, s.line, s.end_line AS endLine, s.signature, s.parent_id AS parentId FROM symbols s JOIN files f ON f.id = s.file_id WHERE f.path = ?",
-  );
   const changed: LocatedChange[] = [];
   for (const c of changes) {
-    const syms = c.deleted ? [] : (symbolsIn.all(c.path) as IndexedSymbol[]);
+    const syms: FileSymbol[] = c.deleted ? [] : symbolsOfPath(graph.db, c.path);
     const before = await symbolsBefore(graph, c);
     const lines = [...c.addedLines, ...removalAnchors(c)];
     const touches = (s: { line: number; endLine: number }) =>
@@ -290,53 +282,27 @@ export async function computeImpact(graph: CodeGraph, diff: string, limit = 300)
     seen.add(k);
     dependents.push(d);
   };
-  const user = `SELECT e.kind, f.path, e.line, coalesce(s.qualified_name, '') AS name FROM edges e JOIN files f ON f.id = e.src_file LEFT JOIN symbols s ON s.id = e.src_symbol`;
-  const incoming = graph.db.prepare(
-    `${user} WHERE e.dst_symbol = ? AND e.kind IN ('calls','references','inherits') LIMIT 500`,
-  );
-  // Users of a removed definition: edges left pointing at nothing under its name, from its own
-  // file or from files that import it.
-  const dangling = graph.db.prepare(
-    `${user} WHERE e.dst_symbol IS NULL AND e.dst_name = ? AND e.kind IN ('calls','references','inherits') AND e.src_file IN (SELECT value FROM json_each(?)) LIMIT 500`,
-  );
-  const fileId = graph.db.prepare("SELECT id FROM files WHERE path = ?").pluck();
-  const importerIds = graph.db
-    .prepare("SELECT DISTINCT src_file FROM edges WHERE kind = 'imports' AND dst_file = ?")
-    .pluck();
-  // A deleted file's importers lost their link to it: find them by the module name they wrote.
-  const orphanImporterIds = graph.db
-    .prepare(
-      "SELECT DISTINCT src_file FROM edges WHERE kind = 'imports' AND dst_file IS NULL AND dst_name LIKE ?",
-    )
-    .pluck();
-  const usersOf = new Map<string, string>();
-  const userFiles = (path: string): string => {
-    let ids = usersOf.get(path);
+  // The files whose uses of a removed definition are read: its own file and its importers; for
+  // a deleted file, whose importers lost their link to it, those naming its module as written.
+  const scopes = new Map<string, number[]>();
+  const userFiles = (path: string): number[] => {
+    let ids = scopes.get(path);
     if (ids === undefined) {
-      const id = fileId.get(path) as number | undefined;
-      const list =
+      const id = fileIdByPath(graph.db, path);
+      ids =
         id !== undefined
-          ? [id, ...(importerIds.all(id) as number[])]
-          : (orphanImporterIds.all(`%${moduleStem(path)}%`) as number[]);
-      ids = JSON.stringify(list);
-      usersOf.set(path, ids);
+          ? [id, ...importerIds(graph.db, id)]
+          : unresolvedImporterIds(graph.db, `%${moduleStem(path)}%`);
+      scopes.set(path, ids);
     }
     return ids;
   };
-  const importers = graph.db.prepare(
-    "SELECT DISTINCT f.path, e.line FROM edges e JOIN files f ON f.id = e.src_file WHERE e.kind = 'imports' AND e.dst_file = (SELECT id FROM files WHERE path = ?) LIMIT 200",
-  );
-  const subclassesOf = graph.db.prepare(
-    "SELECT e.src_symbol AS id FROM edges e WHERE e.kind = 'inherits' AND e.dst_symbol = ?",
-  );
-  const memberNamed = graph.db.prepare(
-    "SELECT s.qualified_name AS name, f.path, s.line FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.parent_id = ? AND s.name = ?",
-  );
-  type UserRow = { kind: string; path: string; line: number; name: string };
   for (const c of changed) {
     // Nothing depended on an added symbol before the change.
     if (c.change === "added") continue;
-    const users = (c.id === null ? dangling.all(c.name, userFiles(c.path)) : incoming.all(c.id)) as UserRow[];
+    // Users of a removed definition: edges left pointing at nothing under its name.
+    const users: UserRow[] =
+      c.id === null ? danglingUsersIn(graph.db, c.name, userFiles(c.path)) : usersOfSymbol(graph.db, c.id);
     for (const r of users) {
       if (c.id === null && r.path === c.path && r.name === c.qualifiedName) continue; // itself, recursively
       const relation = r.kind === "calls" ? "caller" : r.kind === "inherits" ? "subclass" : "referrer";
@@ -355,15 +321,11 @@ export async function computeImpact(graph: CodeGraph, diff: string, limit = 300)
       const visited = new Set<number>(queue);
       while (queue.length) {
         const cls = queue.shift()!;
-        for (const { id } of subclassesOf.all(cls) as Array<{ id: number }>) {
+        for (const id of subclassIds(graph.db, cls)) {
           if (visited.has(id)) continue;
           visited.add(id);
           queue.push(id);
-          for (const m of memberNamed.all(id, c.name) as Array<{
-            name: string;
-            path: string;
-            line: number;
-          }>) {
+          for (const m of membersNamed(graph.db, id, c.name)) {
             push({
               relation: "overrider",
               name: m.name,
@@ -385,7 +347,7 @@ export async function computeImpact(graph: CodeGraph, diff: string, limit = 300)
   for (const f of new Set(
     existing.filter((c) => c.signatureChanged || c.parentId === null).map((c) => c.path),
   )) {
-    for (const r of importers.all(f) as Array<{ path: string; line: number }>) {
+    for (const r of importLinesOf(graph.db, f)) {
       const of = existing
         .filter((c) => c.path === f)
         .map((c) => c.qualifiedName)

@@ -4,6 +4,7 @@
  * the highest-ranked files rendered as skeletons of signatures within a token budget.
  */
 import type { CodeGraph } from "./graph.js";
+import { allFiles, crossFileEdgeCounts, edgesVersion, skeletonOfFile } from "./sql.js";
 
 export interface FileGraph {
   ids: number[];
@@ -17,20 +18,13 @@ const graphCache = new WeakMap<CodeGraph, { key: string; g: FileGraph }>();
 
 /** Files as nodes, aggregated cross-file edges (imports, calls, references, inherits) as weights. */
 export function fileGraph(graph: CodeGraph): FileGraph {
-  const key = String(
-    graph.db.prepare("SELECT coalesce(max(id), 0) || ':' || count(*) AS k FROM edges").pluck().get(),
-  );
+  const key = edgesVersion(graph.db);
   const cached = graphCache.get(graph);
   if (cached && cached.key === key) return cached.g;
-  const files = graph.db.prepare("SELECT id, path FROM files").all() as Array<{ id: number; path: string }>;
+  const files = allFiles(graph.db);
   const index = new Map(files.map((f, i) => [f.id, i]));
   const out: Array<Array<[number, number]>> = files.map(() => []);
-  const rows = graph.db
-    .prepare(
-      "SELECT src_file AS s, dst_file AS d, count(*) AS n FROM edges WHERE dst_file IS NOT NULL AND dst_file != src_file AND kind != 'contains' GROUP BY src_file, dst_file",
-    )
-    .raw()
-    .all() as Array<[number, number, number]>;
+  const rows = crossFileEdgeCounts(graph.db);
   for (const [s, d, n] of rows) {
     const i = index.get(s);
     const j = index.get(d);
@@ -130,22 +124,11 @@ export function rankFiles(graph: CodeGraph, opts: RepoMapOptions = {}): RankedFi
 export function renderRepoMap(graph: CodeGraph, opts: RepoMapOptions = {}): string {
   const budgetChars = (opts.budgetTokens ?? 1024) * 4;
   const ranked = rankFiles(graph, opts);
-  const refCount = graph.db.prepare(
-    "SELECT s.id, s.name, s.kind, s.line, s.signature, s.parent_id AS parentId, (SELECT count(*) FROM edges e WHERE e.dst_symbol = s.id) AS refs FROM symbols s WHERE s.file_id = (SELECT id FROM files WHERE path = ?) ORDER BY s.line",
-  );
   const seedSet = new Set((opts.seedSymbols ?? []).map((s) => s.split(/[.:]/).pop()!));
   let out = "";
   for (const f of ranked) {
     if (out.length >= budgetChars) break;
-    const syms = refCount.all(f.path) as Array<{
-      id: number;
-      name: string;
-      kind: string;
-      line: number;
-      signature: string;
-      parentId: number | null;
-      refs: number;
-    }>;
+    const syms = skeletonOfFile(graph.db, f.path);
     if (!syms.length) continue;
     // Within a file: keep the top-level skeleton plus the most referenced (or seeded) members.
     const depth = new Map<number, number>();

@@ -4,7 +4,7 @@
  * its integrity probe, is deleted and rebuilt — the index is a cache, the repository is the truth.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, realpathSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
@@ -99,7 +99,9 @@ function tryOpen(path: string): DB | null {
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
     db.exec(SCHEMA);
-    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    // Written only when it changes: opening a current database takes no write lock, so it never
+    // waits on (or, timing out, mistakes for corruption) a build that holds it.
+    if (version !== SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
     // A cheap probe that reads every table's root page: fails on a corrupt file.
     db.prepare("SELECT (SELECT count(*) FROM files) + (SELECT count(*) FROM symbols LIMIT 1)").get();
     return db;
@@ -143,53 +145,46 @@ export function setMeta(db: DB, key: string, value: string): void {
   ).run(key, value);
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
+/** How long one wait between two attempts at the write lock lasts. */
+const LOCK_POLL_MS = 25;
+
+/**
+ * Opens the write transaction of a build or an update: `BEGIN IMMEDIATE`, which takes SQLite's
+ * own write lock on the database, so that two writers — in this process or another — never
+ * interleave, and a writer that dies releases it with its connection (there is no lock file to
+ * go stale). While another connection holds the lock, or this one is inside a transaction (an
+ * update of the same graph still running), it waits without blocking the event loop (SQLite's
+ * busy handler would: a build that holds the lock here needs the loop to finish) and polls,
+ * up to `timeoutMs`. Ended by `COMMIT`, or `rollbackWrite`.
+ */
+export async function beginWrite(db: DB, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (!db.inTransaction && tryBeginImmediate(db)) return;
+    if (Date.now() > deadline)
+      throw new InfraError(`graph: database is locked by another build (${db.name})`);
+    await new Promise((r) => setTimeout(r, LOCK_POLL_MS));
   }
 }
 
-/**
- * An exclusive build lock beside the database (`<db>.lock` holding the owner's pid), so two
- * builds of one database never interleave. A lock whose owner died is taken over.
- */
-export async function acquireLock(dbPath: string, timeoutMs = 120_000): Promise<() => void> {
-  const lockPath = `${dbPath}.lock`;
-  const token = `${process.pid}:${Math.random().toString(36).slice(2)}`;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      writeFileSync(lockPath, token, { flag: "wx" });
-      return () => {
-        try {
-          if (readFileSync(lockPath, "utf8") === token) rmSync(lockPath, { force: true });
-        } catch {
-          // lock already gone
-        }
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      let stale = false;
-      try {
-        const [pidText] = readFileSync(lockPath, "utf8").split(":");
-        const pid = Number(pidText);
-        const age = Date.now() - statSync(lockPath).mtimeMs;
-        stale = !Number.isInteger(pid) || pid <= 0 || (!pidAlive(pid) && age > 50);
-      } catch {
-        continue; // vanished between the two calls: retry at once
-      }
-      if (stale) {
-        rmSync(lockPath, { force: true });
-        continue;
-      }
-      if (Date.now() > deadline)
-        throw new InfraError(`graph: database is locked by another build (${lockPath})`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+/** `BEGIN IMMEDIATE` without waiting: false when another connection holds the write lock. */
+function tryBeginImmediate(db: DB): boolean {
+  const busyTimeout = db.pragma("busy_timeout", { simple: true }) as number;
+  db.pragma("busy_timeout = 0");
+  try {
+    db.exec("BEGIN IMMEDIATE");
+    return true;
+  } catch (err) {
+    if (String((err as { code?: unknown }).code).startsWith("SQLITE_BUSY")) return false;
+    throw err;
+  } finally {
+    db.pragma(`busy_timeout = ${busyTimeout}`);
   }
+}
+
+/** Ends the write transaction `beginWrite` opened without keeping anything (no-op when none is open). */
+export function rollbackWrite(db: DB): void {
+  if (db.inTransaction) db.exec("ROLLBACK");
 }
 
 /** Splits identifiers into words: "getHTTPResponse_code" → "get http response code". */

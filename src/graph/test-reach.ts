@@ -5,8 +5,29 @@
  * names its tests, else the whole file. The test gate runs exactly these tests.
  */
 import { posix } from "node:path";
-import { type CodeGraph, isTestPath } from "./graph.js";
+import type { CodeGraph } from "./graph.js";
 import { changedSymbols, type FileChange, type LocatedChange, parseUnifiedDiff } from "./impact.js";
+import { isTestPath } from "./paths.js";
+import {
+  basesOf,
+  callablesNamed,
+  callsAnyOf,
+  definitionAround,
+  fileIdByPath,
+  functionsInFileNaming,
+  functionsUnderNaming,
+  importBindings,
+  importsOfFile,
+  type ReachFile,
+  type ReachSymbol,
+  type ReachUse,
+  reachFile,
+  reachSymbol,
+  reachSymbolsOfFile,
+  unresolvedMethodCalls,
+  unresolvedUsesIn,
+  usesOfSymbol,
+} from "./sql.js";
 import type { DB } from "./store.js";
 
 export interface ReachedTest {
@@ -78,103 +99,36 @@ const NOT_CODE =
   /\.(md|markdown|rst|txt|adoc|csv|tsv|json|ya?ml|toml|ini|cfg|lock|svg|png|jpe?g|gif|ico|pdf)$/i;
 const NOT_CODE_NAME = /^[A-Z][A-Z_-]*$/; // CHANGES, LICENSE, AUTHORS
 
-interface SymbolRow {
-  id: number;
-  fileId: number;
-  name: string;
-  qualifiedName: string;
-  kind: string;
-  line: number;
-  parentId: number | null;
-  signature: string;
-}
+type SymbolRow = ReachSymbol;
+type FileRow = ReachFile;
+type UseRow = ReachUse;
 
-interface FileRow {
-  id: number;
-  path: string;
-  language: string | null;
-}
-
-interface UseRow {
-  kind: string;
-  fileId: number;
-  symbolId: number | null;
-  line: number;
-  name: string;
-  /** The receiver written before the name (`app` in `app.run()`), "" when none. */
-  qualifier: string;
-}
-
-/** The SQL of the search, prepared once per query. */
-function prepareReachQueries(db: DB) {
-  const sym =
-    "s.id, s.file_id AS fileId, s.name, s.qualified_name AS qualifiedName, s.kind, s.line, s.parent_id AS parentId, s.signature";
-  const use =
-    "e.kind, e.src_file AS fileId, e.src_symbol AS symbolId, e.line, e.dst_name AS name, e.qualifier";
-  const symbolById = db.prepare(`SELECT ${sym} FROM symbols s WHERE s.id = ?`);
-  const symbolsOfFile = db.prepare(`SELECT ${sym} FROM symbols s WHERE s.file_id = ? ORDER BY s.line`);
-  const fileById = db.prepare("SELECT id, path, language FROM files WHERE id = ?");
-  const fileIdByPath = db.prepare("SELECT id FROM files WHERE path = ?").pluck();
-  const usesOf = db.prepare(
-    `SELECT ${use} FROM edges e WHERE e.dst_symbol = ? AND e.kind IN ('calls','references','inherits') ORDER BY e.src_file, e.line LIMIT ?`,
-  );
-  // Through the partial index of names still waiting for a definition.
-  const unresolvedMethodCalls = db.prepare(
-    `SELECT ${use} FROM edges e JOIN files f ON f.id = e.src_file WHERE e.dst_symbol IS NULL AND e.dst_name = ? AND e.kind = 'calls' AND e.qualifier <> '' AND f.language = ? ORDER BY e.src_file, e.line LIMIT ?`,
-  );
-  const unresolvedUsesIn = db.prepare(
-    `SELECT ${use} FROM edges e WHERE e.dst_symbol IS NULL AND e.dst_name = ? AND e.kind IN ('calls','references','inherits') AND e.src_file IN (SELECT value FROM json_each(?)) ORDER BY e.src_file, e.line LIMIT ?`,
-  );
-  const callablesNamed = db.prepare(
-    "SELECT s.id, s.kind, coalesce(p.name, '') AS className FROM symbols s JOIN files f ON f.id = s.file_id LEFT JOIN symbols p ON p.id = s.parent_id WHERE s.name = ? AND s.kind IN ('function','method') AND f.language = ?",
-  );
-  const importers = db.prepare(
-    "SELECT src_file AS fileId, qualifier, line FROM edges WHERE kind = 'imports' AND dst_file = ? ORDER BY src_file, line",
-  );
-  const importBindings = db
-    .prepare("SELECT qualifier FROM edges WHERE kind = 'imports' AND src_file = ?")
-    .pluck();
-  const basesOf = db.prepare(
-    "SELECT dst_name AS name, dst_symbol AS symbolId FROM edges WHERE kind = 'inherits' AND src_symbol = ?",
-  );
-  const runnerCalls = db
-    .prepare(
-      `SELECT 1 FROM edges WHERE src_file = ? AND kind = 'calls' AND (dst_name IN (SELECT value FROM json_each(?)) OR qualifier IN (SELECT value FROM json_each(?))) LIMIT 1`,
-    )
-    .pluck();
-  // Functions of the files in [lo, hi) whose signature mentions a name: fixture users.
-  const signaturesNaming = db.prepare(
-    `SELECT ${sym} FROM files f JOIN symbols s ON s.file_id = f.id WHERE f.path >= ? AND f.path < ? AND s.kind IN ('function','method') AND instr(s.signature, ?) > 0`,
-  );
-  const signaturesNamingInFile = db.prepare(
-    `SELECT ${sym} FROM symbols s WHERE s.file_id = ? AND s.kind IN ('function','method') AND instr(s.signature, ?) > 0`,
-  );
+/** The index as the search reads it (the queries are in sql.ts), bound to one database. */
+function reachQueries(db: DB) {
   const runners = JSON.stringify(RUNNER_CALLS);
   return {
-    symbolById: (id: number) => symbolById.get(id) as SymbolRow | undefined,
-    symbolsOfFile: (fileId: number) => symbolsOfFile.all(fileId) as SymbolRow[],
-    fileById: (id: number) => fileById.get(id) as FileRow | undefined,
-    fileIdByPath: (path: string) => fileIdByPath.get(path) as number | undefined,
-    usesOf: (symbolId: number, cap: number) => usesOf.all(symbolId, cap) as UseRow[],
+    symbolById: (id: number) => reachSymbol(db, id),
+    symbolsOfFile: (fileId: number) => reachSymbolsOfFile(db, fileId),
+    fileById: (id: number) => reachFile(db, id),
+    fileIdByPath: (path: string) => fileIdByPath(db, path),
+    usesOf: (symbolId: number, cap: number) => usesOfSymbol(db, symbolId, cap),
     unresolvedMethodCalls: (name: string, language: string, cap: number) =>
-      unresolvedMethodCalls.all(name, language, cap) as UseRow[],
+      unresolvedMethodCalls(db, name, language, cap),
     unresolvedUsesIn: (name: string, fileIds: number[], cap: number) =>
-      unresolvedUsesIn.all(name, JSON.stringify(fileIds), cap) as UseRow[],
-    callablesNamed: (name: string, language: string) =>
-      callablesNamed.all(name, language) as Array<{ id: number; kind: string; className: string }>,
-    importers: (fileId: number) =>
-      importers.all(fileId) as Array<{ fileId: number; qualifier: string; line: number }>,
-    importBindings: (fileId: number) => importBindings.all(fileId) as string[],
-    basesOf: (classId: number) => basesOf.all(classId) as Array<{ name: string; symbolId: number | null }>,
-    callsTestRunner: (fileId: number) => runnerCalls.get(fileId, runners, runners) !== undefined,
+      unresolvedUsesIn(db, name, fileIds, cap),
+    callablesNamed: (name: string, language: string) => callablesNamed(db, name, language),
+    importers: (fileId: number) => importsOfFile(db, fileId),
+    importBindings: (fileId: number) => importBindings(db, fileId),
+    basesOf: (classId: number) => basesOf(db, classId),
+    callsTestRunner: (fileId: number) => callsAnyOf(db, fileId, runners),
+    // The files under `dir`: paths in [dir/, dir0) ("0" follows "/").
     functionsUnderNaming: (dir: string, name: string) =>
-      signaturesNaming.all(dir ? `${dir}/` : "", dir ? `${dir}0` : "\u{10FFFF}", name) as SymbolRow[],
-    functionsInFileNaming: (fileId: number, name: string) =>
-      signaturesNamingInFile.all(fileId, name) as SymbolRow[],
+      functionsUnderNaming(db, dir ? `${dir}/` : "", dir ? `${dir}0` : "\u{10FFFF}", name),
+    functionsInFileNaming: (fileId: number, name: string) => functionsInFileNaming(db, fileId, name),
   };
 }
 
-type Queries = ReturnType<typeof prepareReachQueries>;
+type Queries = ReturnType<typeof reachQueries>;
 
 /**
  * What a test file is to the search: `tests` names its tests (functions, methods), `file` is
@@ -268,7 +222,7 @@ class TestReachSearch {
   truncated = false;
 
   constructor(db: DB, options: TestReachOptions) {
-    this.q = prepareReachQueries(db);
+    this.q = reachQueries(db);
     this.hops = Math.max(0, options.hops ?? DEFAULT_HOPS);
     this.limit = Math.max(1, options.limit ?? DEFAULT_LIMIT);
   }
@@ -808,26 +762,10 @@ export function testsReachingLocations(
   places: Array<{ path: string; line: number }>,
   options: TestReachOptions = {},
 ): TestReachResult {
-  const around = graph.db.prepare(
-    `SELECT s.id, s.parent_id AS parentId, s.name, s.qualified_name AS qualifiedName, s.kind, s.line, f.path
-     FROM symbols s JOIN files f ON f.id = s.file_id
-     WHERE f.path = ? AND s.line <= ? AND s.end_line >= ? AND s.kind IN ('function','method','class')
-     ORDER BY s.line DESC LIMIT 1`,
-  );
   const changed: LocatedChange[] = [];
   const seen = new Set<number>();
   for (const p of places) {
-    const row = around.get(p.path, p.line, p.line) as
-      | {
-          id: number;
-          parentId: number | null;
-          name: string;
-          qualifiedName: string;
-          kind: string;
-          line: number;
-          path: string;
-        }
-      | undefined;
+    const row = definitionAround(graph.db, p.path, p.line);
     if (!row || seen.has(row.id)) continue;
     seen.add(row.id);
     changed.push({ ...row, change: "modified", signatureChanged: false });

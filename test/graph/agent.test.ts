@@ -2,7 +2,9 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
+import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { z } from "zod";
 import { registerGraphCommands } from "../../src/cli/graph.js";
 import {
   type CodeGraph,
@@ -12,7 +14,8 @@ import {
   openCodeGraph,
 } from "../../src/graph/index.js";
 import { createGraphTools } from "../../src/tools/graph/index.js";
-import type { ToolContext } from "../../src/tools/types.js";
+import { ToolRegistry } from "../../src/tools/registry.js";
+import type { Tool, ToolContext } from "../../src/tools/types.js";
 import { FIXTURES, tempCache, writeRepo } from "./fixtures.js";
 
 let repo: string;
@@ -65,6 +68,31 @@ describe("syntax guard", () => {
     writeFileSync(join(repo, "pkg/extra.py"), "def brand_new_function():\n    return 1\n");
     await hooks.update(["pkg/extra.py"]);
     expect(g.find("brand_new_function")[0]?.path).toBe("pkg/extra.py");
+  });
+
+  it("hooks: a failing re-index is not swallowed: the tool registry logs it and the edit stands", async () => {
+    const broken = await openCodeGraph(repo, { cacheDir: tempCache(), workers: 0 });
+    await broken.build();
+    broken.close(); // every re-index fails from now on
+    const hooks = createGraphHooks(broken, repo);
+    await expect(hooks.update(["pkg/util.py"])).rejects.toThrow(/database connection is not open/);
+    const lines: string[] = [];
+    const log = pino({ level: "info" }, { write: (s: string) => void lines.push(s) });
+    const writer: Tool = {
+      name: "writer",
+      description: "Writes a file.",
+      schema: z.object({}),
+      execute: async () => ({ output: "wrote", isError: false, changedFiles: ["pkg/util.py"] }),
+    };
+    const r = await new ToolRegistry([writer]).execute({ id: "1", name: "writer", input: {} }, {
+      log,
+      graph: hooks,
+    } as unknown as ToolContext);
+    expect(r).toMatchObject({ output: "wrote", isError: false, changedFiles: ["pkg/util.py"] });
+    const warned = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === "code graph update failed");
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toMatchObject({ level: 40, tool: "writer" });
+    expect(warned[0].err).toMatch(/database connection is not open/);
   });
 });
 
