@@ -10,19 +10,10 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { z } from "zod";
 import { InfraError, UsageError } from "../common/index.js";
+import { classifyProviderError, IncompleteStreamError } from "./errors.js";
 import type { ResolvedModelOptions } from "./options.js";
 import { contextWindowFor, costOf, pricedModel } from "./pricing.js";
-import {
-  AttemptTimeoutError,
-  causeMessage,
-  type Failure,
-  isNetworkError,
-  oneLine,
-  retryAfterMs,
-  sdkLogger,
-  type Watchdog,
-  withRetries,
-} from "./retry.js";
+import { oneLine, retryPolicyOf, sdkLogger, type Watchdog, withRetries } from "./retry.js";
 import type { Message, Model, ModelRequest, ModelResponse, ToolCall, Usage } from "./types.js";
 
 const DEFAULT_MAX_OUTPUT_TOKENS = 8192;
@@ -304,9 +295,6 @@ function collectMessage(body: unknown): Collected {
   };
 }
 
-/** Stream ended without `message_stop`: the connection was cut; retryable. */
-class IncompleteStreamError extends Error {}
-
 export class AnthropicModel implements Model {
   readonly spec: string;
   readonly contextWindow: number;
@@ -339,15 +327,15 @@ export class AnthropicModel implements Model {
     const what = `anthropic ${this.modelName}`;
     const collected = await withRetries((dog) => this.attempt(body, dog), this.opts.timeoutMs, {
       what,
-      policy: {
-        maxRetries: this.opts.maxRetries,
-        baseMs: this.opts.retryBaseMs,
-        maxMs: this.opts.retryMaxMs,
-        maxRetryAfterMs: this.opts.maxRetryAfterMs,
-      },
+      policy: retryPolicyOf(this.opts),
       log: this.opts.log,
       signal: req.signal,
-      classify: classifyAnthropicError,
+      classify: (err) =>
+        classifyProviderError(err, {
+          provider: "anthropic",
+          keyVariable: "ANTHROPIC_API_KEY",
+          sdk: Anthropic,
+        }),
     });
     const model = collected.model || this.modelName;
     const priced = pricedModel(this.modelName, model, this.opts.pricing);
@@ -397,59 +385,4 @@ export class AnthropicModel implements Model {
     if (!collector.stopped) throw new IncompleteStreamError("stream ended before message_stop");
     return collector.result();
   }
-}
-
-const RETRYABLE_TYPES = new Set(["overloaded_error", "api_error", "rate_limit_error", "timeout_error"]);
-
-/** 429, 529, 5xx, 408, connection errors and timeouts are retried; 401 is the user's key. */
-export function classifyAnthropicError(err: unknown): Failure {
-  if (err instanceof AttemptTimeoutError || err instanceof Anthropic.APIConnectionTimeoutError) {
-    return { retry: true, reason: "request timed out" };
-  }
-  if (err instanceof IncompleteStreamError) return { retry: true, reason: err.message };
-  if (err instanceof Anthropic.APIConnectionError) {
-    return { retry: true, reason: `connection error: ${oneLine(causeMessage(err))}` };
-  }
-  if (err instanceof Anthropic.APIError) {
-    const status = err.status;
-    const type = errorType(err.error) ?? "";
-    const msg = oneLine(errorMessageOf(err.error) ?? err.message);
-    const reason = `${status ?? "stream error"}${type ? ` ${type}` : ""}: ${msg}`;
-    if (status === undefined) {
-      // An `event: error` inside an SSE stream (e.g. overloaded mid-response).
-      return RETRYABLE_TYPES.has(type)
-        ? { retry: true, reason }
-        : { retry: false, error: new InfraError(`anthropic: ${reason}`) };
-    }
-    if (status === 429 || status === 408 || status >= 500) {
-      return { retry: true, reason, retryAfterMs: retryAfterMs(err.headers) };
-    }
-    if (status === 401) {
-      return {
-        retry: false,
-        error: new UsageError(`ANTHROPIC_API_KEY was rejected (401): ${msg}`),
-      };
-    }
-    return { retry: false, error: new InfraError(`anthropic: request rejected (${reason})`) };
-  }
-  if (isNetworkError(err)) return { retry: true, reason: `connection error: ${oneLine(causeMessage(err))}` };
-  // A stream event that is not JSON: a corrupted response, worth another attempt.
-  if (err instanceof SyntaxError)
-    return { retry: true, reason: `malformed response: ${oneLine(err.message)}` };
-  return {
-    retry: false,
-    error: err instanceof Error ? err : new Error(String(err)),
-  };
-}
-
-function errorType(body: unknown): string | undefined {
-  if (!isPlainObject(body)) return undefined;
-  const inner = isPlainObject(body.error) ? body.error : body;
-  return typeof inner.type === "string" && inner.type !== "error" ? inner.type : undefined;
-}
-
-function errorMessageOf(body: unknown): string | undefined {
-  if (!isPlainObject(body)) return undefined;
-  const inner = isPlainObject(body.error) ? body.error : body;
-  return typeof inner.message === "string" ? inner.message : undefined;
 }

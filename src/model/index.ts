@@ -2,9 +2,10 @@
  * The model layer: the provider-neutral `Model` interface and its providers — Anthropic,
  * OpenAI-compatible (native tools or the text protocol), scripted, replay — plus pricing.
  */
-export { AnthropicModel, toAnthropicBody } from "./anthropic.js";
+// The providers' classes as types only: their SDKs load when createModel makes one of them.
+export type { AnthropicModel } from "./anthropic.js";
 export { ScriptExhaustedError } from "./errors.js";
-export { type OpenAIMode, OpenAIModel, toOpenAIBody } from "./openai.js";
+export type { OpenAIMode, OpenAIModel } from "./openai.js";
 export {
   type ModelOptions,
   ModelOptionsSchema,

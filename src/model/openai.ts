@@ -11,19 +11,10 @@
 import OpenAI from "openai";
 import { z } from "zod";
 import { InfraError, UsageError } from "../common/index.js";
+import { classifyProviderError, IncompleteStreamError } from "./errors.js";
 import type { ResolvedModelOptions } from "./options.js";
 import { contextWindowFor, costOf, pricedModel } from "./pricing.js";
-import {
-  AttemptTimeoutError,
-  causeMessage,
-  type Failure,
-  isNetworkError,
-  oneLine,
-  retryAfterMs,
-  sdkLogger,
-  type Watchdog,
-  withRetries,
-} from "./retry.js";
+import { oneLine, retryPolicyOf, sdkLogger, type Watchdog, withRetries } from "./retry.js";
 import {
   parseTextAction,
   renderActionBlock,
@@ -281,8 +272,6 @@ class ChunkCollector {
   }
 }
 
-class IncompleteStreamError extends Error {}
-
 export class OpenAIModel implements Model {
   readonly spec: string;
   readonly contextWindow: number;
@@ -327,15 +316,16 @@ export class OpenAIModel implements Model {
     });
     const c = await withRetries((dog) => this.attempt(body, dog), this.opts.timeoutMs, {
       what: `openai ${this.modelName}`,
-      policy: {
-        maxRetries: this.opts.maxRetries,
-        baseMs: this.opts.retryBaseMs,
-        maxMs: this.opts.retryMaxMs,
-        maxRetryAfterMs: this.opts.maxRetryAfterMs,
-      },
+      policy: retryPolicyOf(this.opts),
       log: this.opts.log,
       signal: req.signal,
-      classify: (err) => classifyOpenAIError(err, this.baseUrl),
+      classify: (err) =>
+        classifyProviderError(err, {
+          provider: "openai",
+          keyVariable: "OPENAI_API_KEY",
+          endpoint: this.baseUrl,
+          sdk: OpenAI,
+        }),
     });
     const usage = toUsage(c.usage);
     const model = c.model || this.modelName;
@@ -396,44 +386,6 @@ export class OpenAIModel implements Model {
     if (!collector.finishReason) throw new IncompleteStreamError("stream ended without a finish_reason");
     return collector.result();
   }
-}
-
-/** 429, 5xx, 408, connection errors and timeouts are retried; 401 is the user's key. */
-export function classifyOpenAIError(err: unknown, baseUrl = "the server"): Failure {
-  if (err instanceof AttemptTimeoutError || err instanceof OpenAI.APIConnectionTimeoutError) {
-    return { retry: true, reason: "request timed out" };
-  }
-  if (err instanceof IncompleteStreamError) return { retry: true, reason: err.message };
-  if (err instanceof OpenAI.APIConnectionError) {
-    return { retry: true, reason: `connection error: ${oneLine(causeMessage(err))}` };
-  }
-  if (err instanceof OpenAI.APIError) {
-    const status = err.status;
-    const msg = oneLine(errorMessageOf(err.error) ?? err.message);
-    const reason = `${status ?? "stream error"}: ${msg}`;
-    if (status === undefined) return { retry: true, reason };
-    if (status === 429 || status === 408 || status >= 500) {
-      return { retry: true, reason, retryAfterMs: retryAfterMs(err.headers) };
-    }
-    if (status === 401) {
-      return {
-        retry: false,
-        error: new UsageError(`OPENAI_API_KEY was rejected (401) by ${baseUrl}: ${msg}`),
-      };
-    }
-    return { retry: false, error: new InfraError(`openai: request rejected (${reason})`) };
-  }
-  if (isNetworkError(err)) return { retry: true, reason: `connection error: ${oneLine(causeMessage(err))}` };
-  // A stream event that is not JSON: a corrupted response, worth another attempt.
-  if (err instanceof SyntaxError)
-    return { retry: true, reason: `malformed response: ${oneLine(err.message)}` };
-  return { retry: false, error: err instanceof Error ? err : new Error(String(err)) };
-}
-
-function errorMessageOf(body: unknown): string | undefined {
-  if (!isObj(body)) return typeof body === "string" ? body : undefined;
-  const inner = isObj(body.error) ? body.error : body;
-  return typeof inner.message === "string" ? inner.message : undefined;
 }
 
 function isObj(v: unknown): v is Record<string, unknown> {

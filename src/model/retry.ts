@@ -121,6 +121,21 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** The retry policy of a provider's resolved options. */
+export function retryPolicyOf(o: {
+  maxRetries: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  maxRetryAfterMs: number;
+}): RetryPolicy {
+  return {
+    maxRetries: o.maxRetries,
+    baseMs: o.retryBaseMs,
+    maxMs: o.retryMaxMs,
+    maxRetryAfterMs: o.maxRetryAfterMs,
+  };
+}
+
 export interface RunOptions {
   /** Names the call in messages, e.g. `anthropic claude-sonnet-4-5`. */
   what: string;

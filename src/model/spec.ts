@@ -9,8 +9,6 @@
  *   replay:<path>         the model turns of a saved trajectory
  */
 import { UsageError } from "../common/index.js";
-import { AnthropicModel } from "./anthropic.js";
-import { OpenAIModel } from "./openai.js";
 import { type ModelOptions, resolveModelOptions } from "./options.js";
 import { loadReplayModel } from "./replay.js";
 import { loadScriptedModel } from "./scripted.js";
@@ -50,12 +48,13 @@ export async function createModel(spec: string, options: ModelOptions = {}): Pro
   const parsed = parseModelSpec(spec);
   const opts = resolveModelOptions(options);
   switch (parsed.provider) {
+    // The providers' SDKs load when a model of theirs is made, not with the model module.
     case "anthropic":
-      return new AnthropicModel(parsed.name, opts);
+      return new (await import("./anthropic.js")).AnthropicModel(parsed.name, opts);
     case "openai":
-      return new OpenAIModel(parsed.name, "native", opts);
+      return new (await import("./openai.js")).OpenAIModel(parsed.name, "native", opts);
     case "openai-text":
-      return new OpenAIModel(parsed.name, "text", opts);
+      return new (await import("./openai.js")).OpenAIModel(parsed.name, "text", opts);
     case "scripted":
       return loadScriptedModel(parsed.name, { contextWindow: opts.contextWindow });
     case "replay":

@@ -2,10 +2,13 @@
  * The run summary (`summary.json`, close to SWE-bench's report schema, plus patch_failed) and
  * `report.html`: one self-contained page (inline SVG, no scripts, no CDN) with resolved by
  * repository and, when the run's folders are found next to the predictions, the distributions
- * of cost, steps and time.
+ * of cost, steps and time. The page is the Liquid template `report.html.liquid`; this file
+ * computes what it shows.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Liquid } from "liquidjs";
 import type { TaskReport } from "./eval.js";
 import { taskDirName } from "./util.js";
 
@@ -111,7 +114,7 @@ const esc = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
 /** Horizontal stacked bars: resolved / other per repository. */
-function repoChart(reports: TaskReport[]): string {
+function repoChart(reports: TaskReport[]) {
   const repos = new Map<string, { resolved: number; total: number }>();
   for (const r of reports) {
     const e = repos.get(r.repo) ?? { resolved: 0, total: 0 };
@@ -119,22 +122,26 @@ function repoChart(reports: TaskReport[]): string {
     if (r.resolved) e.resolved++;
     repos.set(r.repo, e);
   }
-  const rows = [...repos].sort((a, b) => a[0].localeCompare(b[0]));
-  const max = Math.max(1, ...rows.map(([, e]) => e.total));
+  const entries = [...repos].sort((a, b) => a[0].localeCompare(b[0]));
+  const max = Math.max(1, ...entries.map(([, e]) => e.total));
   const w = 360;
   const h = 22;
-  const bars = rows
-    .map(([repo, e], i) => {
-      const y = i * h + 4;
-      const tw = (e.total / max) * w;
-      const rw = (e.resolved / max) * w;
-      return `<text x="0" y="${y + 14}" font-size="12">${esc(repo)}</text>
-<rect x="200" y="${y}" width="${tw.toFixed(1)}" height="16" fill="#e5e7eb"/>
-<rect x="200" y="${y}" width="${rw.toFixed(1)}" height="16" fill="#16a34a"/>
-<text x="${(206 + tw).toFixed(1)}" y="${y + 13}" font-size="11">${e.resolved}/${e.total}</text>`;
-    })
-    .join("\n");
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${200 + w + 60}" height="${rows.length * h + 8}" role="img" aria-label="resolved by repository">${bars}</svg>`;
+  const rows = entries.map(([repo, e], i) => {
+    const y = i * h + 4;
+    const tw = (e.total / max) * w;
+    return {
+      repo,
+      resolved: e.resolved,
+      total: e.total,
+      y,
+      label_y: y + 14,
+      total_width: tw.toFixed(1),
+      resolved_width: ((e.resolved / max) * w).toFixed(1),
+      count_x: (206 + tw).toFixed(1),
+      count_y: y + 13,
+    };
+  });
+  return { width: 200 + w + 60, height: entries.length * h + 8, rows };
 }
 
 /** A histogram of `values` in `bins` equal-width bins. */
@@ -155,38 +162,49 @@ export function histogram(values: number[], bins = 10): { from: number; to: numb
   return out;
 }
 
-function histogramChart(title: string, values: number[], fmt: (n: number) => string): string {
+function histogramChart(title: string, values: number[], fmt: (n: number) => string) {
   const hist = histogram(values);
-  if (!hist.length) return "";
+  if (!hist.length) return null;
   const max = Math.max(...hist.map((b) => b.count));
   const bw = 36;
   const ch = 120;
-  const bars = hist
-    .map((b, i) => {
-      const bh = (b.count / max) * ch;
-      const x = i * (bw + 4) + 4;
-      return `<rect x="${x}" y="${(ch - bh + 16).toFixed(1)}" width="${bw}" height="${bh.toFixed(1)}" fill="#2563eb"><title>${esc(fmt(b.from))}–${esc(fmt(b.to))}: ${b.count}</title></rect>
-<text x="${x + bw / 2}" y="${(ch - bh + 12).toFixed(1)}" font-size="10" text-anchor="middle">${b.count}</text>`;
-    })
-    .join("\n");
+  const bars = hist.map((b, i) => {
+    const bh = (b.count / max) * ch;
+    const x = i * (bw + 4) + 4;
+    return {
+      x,
+      y: (ch - bh + 16).toFixed(1),
+      width: bw,
+      height: bh.toFixed(1),
+      from: fmt(b.from),
+      to: fmt(b.to),
+      count: b.count,
+      count_x: x + bw / 2,
+      count_y: (ch - bh + 12).toFixed(1),
+    };
+  });
   const width = hist.length * (bw + 4) + 8;
-  return `<figure><figcaption>${esc(title)} (n=${values.length}, ${esc(fmt(Math.min(...values)))} – ${esc(fmt(Math.max(...values)))})</figcaption>
-<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${ch + 36}" role="img" aria-label="${esc(title)}">${bars}
-<text x="4" y="${ch + 32}" font-size="10">${esc(fmt(hist[0]!.from))}</text><text x="${width - 4}" y="${ch + 32}" font-size="10" text-anchor="end">${esc(fmt(hist[hist.length - 1]!.to))}</text></svg></figure>`;
+  return {
+    title,
+    n: values.length,
+    min: fmt(Math.min(...values)),
+    max: fmt(Math.max(...values)),
+    width,
+    height: ch + 36,
+    bars,
+    axis_y: ch + 32,
+    first: fmt(hist[0]!.from),
+    last: fmt(hist[hist.length - 1]!.to),
+    last_x: width - 4,
+  };
 }
 
-export function renderHtmlReport(summary: EvalSummary, reports: TaskReport[], figures: RunFigures[]): string {
-  const pct = summary.total_instances
-    ? ((100 * summary.resolved_instances) / summary.total_instances).toFixed(1)
-    : "0.0";
-  const rows = [...reports]
-    .sort((a, b) => a.instance_id.localeCompare(b.instance_id))
-    .map(
-      (r) =>
-        `<tr class="${r.status}"><td>${esc(r.instance_id)}</td><td>${esc(r.repo)}</td><td>${r.status}</td><td>${esc(r.reason ?? "")}</td><td>${esc(r.patch_applied_method ?? "")}</td><td>${r.tests_status ? `${r.tests_status.FAIL_TO_PASS.success.length}/${r.tests_status.FAIL_TO_PASS.success.length + r.tests_status.FAIL_TO_PASS.failure.length}` : ""}</td><td>${r.tests_status ? `${r.tests_status.PASS_TO_PASS.success.length}/${r.tests_status.PASS_TO_PASS.success.length + r.tests_status.PASS_TO_PASS.failure.length}` : ""}</td><td>${(r.timing_ms.total / 1000).toFixed(1)}</td></tr>`,
-    )
-    .join("\n");
-  const charts = figures.length
+const passed = (t: { success: string[]; failure: string[] }) =>
+  `${t.success.length}/${t.success.length + t.failure.length}`;
+
+/** The template's variables: every string in them is data, escaped on output. */
+function reportView(summary: EvalSummary, reports: TaskReport[], figures: RunFigures[]) {
+  const histograms = figures.length
     ? [
         histogramChart(
           "cost per task (USD)",
@@ -203,19 +221,76 @@ export function renderHtmlReport(summary: EvalSummary, reports: TaskReport[], fi
           figures.map((f) => f.elapsedMs / 1000),
           (n) => `${n.toFixed(1)}s`,
         ),
-      ].join("\n")
-    : "<p>No run folders (result.json) next to the predictions: no cost, step or time charts.</p>";
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>fixpoint suite report</title>
-<style>body{font-family:system-ui,sans-serif;margin:2em;color:#111}table{border-collapse:collapse}td,th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:left;font-size:13px}
-tr.resolved td:nth-child(3){color:#16a34a}tr.error td:nth-child(3),tr.patch_failed td:nth-child(3){color:#dc2626}figure{display:inline-block;margin:0 2em 1em 0}figcaption{font-size:13px}</style></head>
-<body><h1>fixpoint suite report</h1>
-<p><b>${summary.resolved_instances}</b> of ${summary.total_instances} resolved (${pct}%) ·
-${summary.unresolved_instances} unresolved (${summary.patch_failed_instances} patch failed) ·
-${summary.empty_patch_instances} empty patch · ${summary.error_instances} error · ${summary.incomplete_ids.length} incomplete</p>
-<h2>Resolved by repository</h2>${repoChart(reports)}
-<h2>Runs</h2>${charts}
-<h2>Tasks</h2><table><tr><th>instance</th><th>repository</th><th>status</th><th>reason</th><th>patch applied by</th><th>FAIL_TO_PASS</th><th>PASS_TO_PASS</th><th>eval s</th></tr>
-${rows}</table></body></html>
-`;
+      ].filter((h) => h !== null)
+    : [];
+  const tasks = [...reports]
+    .sort((a, b) => a.instance_id.localeCompare(b.instance_id))
+    .map((r) => ({
+      instance_id: r.instance_id,
+      repo: r.repo,
+      status: r.status,
+      reason: r.reason ?? "",
+      patch_applied_by: r.patch_applied_method ?? "",
+      fail_to_pass: r.tests_status ? passed(r.tests_status.FAIL_TO_PASS) : "",
+      pass_to_pass: r.tests_status ? passed(r.tests_status.PASS_TO_PASS) : "",
+      eval_seconds: (r.timing_ms.total / 1000).toFixed(1),
+    }));
+  return {
+    summary: {
+      resolved: summary.resolved_instances,
+      total: summary.total_instances,
+      pct: summary.total_instances
+        ? ((100 * summary.resolved_instances) / summary.total_instances).toFixed(1)
+        : "0.0",
+      unresolved: summary.unresolved_instances,
+      patch_failed: summary.patch_failed_instances,
+      empty_patch: summary.empty_patch_instances,
+      error: summary.error_instances,
+      incomplete: summary.incomplete_ids.length,
+    },
+    repos: repoChart(reports),
+    histograms,
+    tasks,
+  };
+}
+
+const TEMPLATE = "report.html.liquid";
+
+/** fixpoint's package root: the nearest folder up from this module with fixpoint's package.json. */
+export function packageRoot(from = dirname(fileURLToPath(import.meta.url))): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const pkg = join(dir, "package.json");
+    if (existsSync(pkg)) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, "utf8")) as { name?: unknown }).name === "fixpoint") return dir;
+      } catch {
+        // not ours; keep looking
+      }
+    }
+    if (dirname(dir) === dir) throw new Error(`fixpoint's package.json not found above ${from}`);
+  }
+}
+
+/**
+ * The folder holding report.html.liquid, under the package root: `src/suite/` in a checkout (run
+ * through tsx, or from a dist/ that bin/fixpoint.js has checked is the build of these sources), else
+ * `dist/suite/`, where the build copies it (an installed package ships dist/ and no src/).
+ */
+export function reportTemplateDir(root = packageRoot()): string {
+  const dirs = [join(root, "src", "suite"), join(root, "dist", "suite")];
+  const found = dirs.find((d) => existsSync(join(d, TEMPLATE)));
+  if (!found) throw new Error(`${TEMPLATE} not found in ${dirs.join(" or ")}`);
+  return found;
+}
+
+let engine: Liquid | undefined;
+
+export function renderHtmlReport(summary: EvalSummary, reports: TaskReport[], figures: RunFigures[]): string {
+  engine ??= new Liquid({
+    root: reportTemplateDir(),
+    strictFilters: true,
+    strictVariables: true,
+    outputEscape: (v: unknown) => esc(v === null || v === undefined ? "" : String(v)),
+  });
+  return engine.renderFileSync(TEMPLATE, reportView(summary, reports, figures));
 }

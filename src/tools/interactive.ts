@@ -5,11 +5,11 @@
  * nothing (a bare `python3`), and either way wastes a step. We refuse them before running, with
  * a hint of what to do instead.
  *
- * The command is tokenized like a shell would (quotes, escapes, comments, heredoc bodies,
- * redirections) and split into simple commands at `|`, `&&`, `||`, `;`, `&`, newlines, `(`, `)`,
- * `$(` and backticks; only the program word of each simple command is judged, never substrings,
- * so `echo vim`, `cat less.txt` or `git commit -m "fix vim"` pass.
+ * The command is parsed as bash (tree-sitter-bash, see `shell-syntax.ts`) into the simple commands
+ * it would run; only the program word of each is judged, never substrings, so `echo vim`,
+ * `cat less.txt` or `git commit -m "fix vim"` pass. This file holds the rules.
  */
+import { type ShellSyntax, type SimpleCommand, shellSyntax } from "./shell-syntax.js";
 
 export interface InteractiveMatch {
   /** The program that was refused, e.g. `vim`, `python3`, `git commit`. */
@@ -20,27 +20,17 @@ export interface InteractiveMatch {
   hint: string;
 }
 
-type Token = { t: "word"; v: string } | { t: "sep"; v: string } | { t: "redir"; v: string };
-
-interface SimpleCommand {
-  /** Words that are not redirection targets, in order. */
-  words: string[];
-  /** Standard input comes from a pipe. */
-  pipeIn: boolean;
-  /** Standard output goes into a pipe. */
-  pipeOut: boolean;
-  /** Standard input is redirected (`<`, `<<`, `<<<`, `<&`). */
-  stdinRedirected: boolean;
-}
-
 /** True when the command would run an interactive program (see `detectInteractive`). */
 export function isInteractiveCommand(command: string): boolean {
   return detectInteractive(command) !== null;
 }
 
 /** The first interactive program the command would start, or null. */
-export function detectInteractive(command: string): InteractiveMatch | null {
-  for (const cmd of splitCommands(tokenize(command))) {
+export function detectInteractive(
+  command: string,
+  syntax: ShellSyntax = shellSyntax,
+): InteractiveMatch | null {
+  for (const cmd of syntax.simpleCommands(command)) {
     const match = judge(cmd);
     if (match) return match;
   }
@@ -53,161 +43,11 @@ export function describeRefusal(m: InteractiveMatch): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Tokenizer
-
-const OPERATOR_SEPS = ["&&", "||", ";;", "|&", "|", ";", "&", "(", ")"];
-
-function tokenize(src: string): Token[] {
-  const out: Token[] = [];
-  let word = "";
-  let inWord = false;
-  /** Heredoc delimiters waiting for the end of the current line. */
-  const pending: Array<{ delim: string; stripTabs: boolean }> = [];
-  let expectDelim: { stripTabs: boolean } | null = null;
-  let i = 0;
-
-  const endWord = () => {
-    if (!inWord) return;
-    if (expectDelim) {
-      pending.push({ delim: word, stripTabs: expectDelim.stripTabs });
-      expectDelim = null;
-    } else {
-      out.push({ t: "word", v: word });
-    }
-    word = "";
-    inWord = false;
-  };
-
-  while (i < src.length) {
-    const c = src[i]!;
-    if (c === " " || c === "\t") {
-      endWord();
-      i++;
-    } else if (c === "\n") {
-      endWord();
-      out.push({ t: "sep", v: "\n" });
-      i++;
-      // Skip heredoc bodies: their lines are data, not commands.
-      while (pending.length > 0) {
-        const { delim, stripTabs } = pending.shift()!;
-        while (i < src.length) {
-          const nl = src.indexOf("\n", i);
-          const lineEnd = nl < 0 ? src.length : nl;
-          let line = src.slice(i, lineEnd);
-          if (stripTabs) line = line.replace(/^\t+/, "");
-          i = nl < 0 ? src.length : nl + 1;
-          if (line === delim) break;
-        }
-      }
-    } else if (c === "#" && !inWord) {
-      while (i < src.length && src[i] !== "\n") i++;
-    } else if (c === "\\") {
-      if (src[i + 1] === "\n") {
-        i += 2; // line continuation
-      } else {
-        word += src[i + 1] ?? "";
-        inWord = true;
-        i += 2;
-      }
-    } else if (c === "'") {
-      const end = src.indexOf("'", i + 1);
-      const stop = end < 0 ? src.length : end;
-      word += src.slice(i + 1, stop);
-      inWord = true;
-      i = stop + 1;
-    } else if (c === '"') {
-      i++;
-      while (i < src.length && src[i] !== '"') {
-        if (src[i] === "\\" && i + 1 < src.length) {
-          word += src[i + 1];
-          i += 2;
-        } else {
-          word += src[i];
-          i++;
-        }
-      }
-      inWord = true;
-      i++;
-    } else if (c === "$" && src[i + 1] === "(") {
-      endWord();
-      out.push({ t: "sep", v: "(" });
-      i += 2;
-    } else if (c === "`") {
-      endWord();
-      out.push({ t: "sep", v: "`" });
-      i++;
-    } else if (c === "<" || c === ">" || (c === "&" && src[i + 1] === ">")) {
-      // A word made only of digits right before a redirection is its file descriptor.
-      if (inWord && /^\d+$/.test(word)) {
-        word = "";
-        inWord = false;
-      }
-      endWord();
-      if ((c === "<" || c === ">") && src[i + 1] === "(") {
-        out.push({ t: "sep", v: "(" }); // process substitution
-        i += 2;
-        continue;
-      }
-      const op = ["<<<", "<<-", "&>>", "<<", "<&", "<>", ">>", ">&", ">|", "&>", "<", ">"].find((o) =>
-        src.startsWith(o, i),
-      )!;
-      i += op.length;
-      if (op === "<<" || op === "<<-") expectDelim = { stripTabs: op === "<<-" };
-      out.push({ t: "redir", v: op });
-    } else {
-      const op = OPERATOR_SEPS.find((o) => src.startsWith(o, i));
-      if (op) {
-        endWord();
-        out.push({ t: "sep", v: op });
-        i += op.length;
-      } else {
-        word += c;
-        inWord = true;
-        i++;
-      }
-    }
-  }
-  endWord();
-  return out;
-}
-
-function splitCommands(tokens: Token[]): SimpleCommand[] {
-  const cmds: SimpleCommand[] = [];
-  let cur: SimpleCommand = { words: [], pipeIn: false, pipeOut: false, stdinRedirected: false };
-  let skipNextWord = false;
-  const flush = (sep: string) => {
-    const isPipe = sep === "|" || sep === "|&";
-    if (cur.words.length > 0 || cur.stdinRedirected) {
-      cur.pipeOut = isPipe;
-      cmds.push(cur);
-    }
-    cur = { words: [], pipeIn: isPipe, pipeOut: false, stdinRedirected: false };
-  };
-  for (const tok of tokens) {
-    if (tok.t === "sep") {
-      skipNextWord = false;
-      flush(tok.v);
-    } else if (tok.t === "redir") {
-      if (tok.v.startsWith("<")) cur.stdinRedirected = true;
-      // `<<` targets were consumed by the tokenizer as heredoc delimiters.
-      skipNextWord = tok.v !== "<<" && tok.v !== "<<-";
-    } else if (skipNextWord) {
-      skipNextWord = false;
-    } else {
-      cur.words.push(tok.v);
-    }
-  }
-  flush("");
-  return cmds;
-}
-
-// ---------------------------------------------------------------------------------------------
 // Judging one simple command
 
-const KEYWORDS = new Set(["!", "{", "}", "if", "then", "else", "elif", "fi", "do", "done", "while", "until"]);
 const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
 
-/** Strips assignments, keywords and wrappers (`sudo`, `env`, `time`, `timeout 5`, …). */
+/** Strips assignments and wrappers (`sudo`, `env`, `time`, `timeout 5`, `xargs -n 1`, …). */
 function programWords(words: string[]): { words: string[]; assignments: string[] } {
   const assignments: string[] = [];
   let i = 0;
@@ -217,9 +57,7 @@ function programWords(words: string[]): { words: string[]; assignments: string[]
     if (ASSIGNMENT.test(w)) {
       assignments.push(w);
       i++;
-    } else if (KEYWORDS.has(w)) {
-      i++;
-    } else if (["nohup", "exec", "command", "builtin", "time", "xargs"].includes(w)) {
+    } else if (["nohup", "exec", "command", "builtin", "time"].includes(w)) {
       i++;
       while (words[i]?.startsWith("-")) i++;
     } else if (w === "sudo" || w === "doas") {
@@ -230,6 +68,11 @@ function programWords(words: string[]): { words: string[]; assignments: string[]
           return { words: ["sudo", opt], assignments };
         }
         i += ["-u", "-g", "-C", "-D", "-h", "-p", "-U"].includes(opt) ? 2 : 1;
+      }
+    } else if (w === "xargs") {
+      i++;
+      while (words[i]?.startsWith("-")) {
+        i += ["-n", "-L", "-P", "-I", "-d", "-E", "-s", "-a"].includes(words[i]!) ? 2 : 1;
       }
     } else if (w === "env") {
       i++;
@@ -332,7 +175,7 @@ function positionals(args: string[]): string[] {
 }
 
 function judge(cmd: SimpleCommand): InteractiveMatch | null {
-  const { words, assignments } = programWords(cmd.words);
+  const { words, assignments } = programWords([...cmd.assignments, ...cmd.words]);
   const first = words[0];
   if (first === undefined) return null;
   const name = basename(first);
