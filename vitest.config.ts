@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["src/**/*.test.ts", "test/**/*.test.ts", "evals/**/*.test.ts"],
+    include: ["test/**/*.test.ts", "evals/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Sandbox and Docker tests spawn real processes; two cores, so keep forks modest.

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Re-captures the real test-framework outputs that src/testing/parsers.test.ts reads.
+# Re-captures the real test-framework outputs that test/testing/parsers.test.ts reads.
 # Each framework's tiny project (testdata/<fw>/project) is copied to /tmp/fixpoint-capture/<fw>
 # (a fixed path: the parser tests relativize file names against it), run there, and its output
 # is written back next to the project. Nothing is installed in the fixpoint checkout.
-# Usage: src/testing/testdata/capture.sh [framework...]   (default: all)
+# Usage: test/testing/testdata/capture.sh [framework...]   (default: all)
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 WORK=/tmp/fixpoint-capture

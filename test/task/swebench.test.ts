@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadTaskFile, parseTaskFile, selectTasks } from "./swebench.js";
+import { loadTaskFile, parseTaskFile, selectTasks } from "../../src/task/swebench.js";
 
 const good = {
   repo: "psf/requests",

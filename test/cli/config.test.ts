@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../common/index.js";
-import { DEFAULTS, resolveSettings } from "./config.js";
+import { DEFAULTS, resolveSettings } from "../../src/cli/config.js";
+import { UsageError } from "../../src/common/index.js";
 
 function withConfig(yaml: string): string {
   const dir = mkdtempSync(join(tmpdir(), "fp-config-"));

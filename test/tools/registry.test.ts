@@ -1,12 +1,12 @@
 import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { silentLogger } from "../log/index.js";
-import type { ToolCall } from "../model/index.js";
-import type { Sandbox } from "../sandbox/index.js";
-import { createDefaultTools } from "./index.js";
-import { planTool, renderPlan } from "./plan.js";
-import { ToolRegistry, toModelSchema } from "./registry.js";
-import { newToolState, type Tool, type ToolContext } from "./types.js";
+import { silentLogger } from "../../src/log/index.js";
+import type { ToolCall } from "../../src/model/index.js";
+import type { Sandbox } from "../../src/sandbox/index.js";
+import { createDefaultTools } from "../../src/tools/index.js";
+import { planTool, renderPlan } from "../../src/tools/plan.js";
+import { ToolRegistry, toModelSchema } from "../../src/tools/registry.js";
+import { newToolState, type Tool, type ToolContext } from "../../src/tools/types.js";
 
 const unusedSandbox = new Proxy({} as Sandbox, {
   get(_t, prop) {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CALC_PY } from "../../test/tools/helpers.js";
-import { noMatchMessage } from "./editor.js";
+import { noMatchMessage } from "../../src/tools/editor.js";
 import {
   findCandidates,
   findOccurrences,
@@ -8,7 +7,8 @@ import {
   numberLines,
   similarity,
   splitLines,
-} from "./similar.js";
+} from "../../src/tools/similar.js";
+import { CALC_PY } from "./helpers.js";
 
 const file = CALC_PY;
 

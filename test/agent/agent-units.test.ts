@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { Message } from "../model/index.js";
-import { Budget } from "./budget.js";
-import { BestPatch } from "./gate.js";
-import { compactHistory, estimateTokens } from "./history.js";
+import { Budget } from "../../src/agent/budget.js";
+import { BestPatch } from "../../src/agent/gate.js";
+import { compactHistory, estimateTokens } from "../../src/agent/history.js";
+import type { Message } from "../../src/model/index.js";
 
 const usage = (i: number, o: number) => ({
   inputTokens: i,

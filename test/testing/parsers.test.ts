@@ -19,7 +19,7 @@ import {
   parseUnittest,
   parseVitest,
   type TestCaseResult,
-} from "./index.js";
+} from "../../src/testing/index.js";
 
 const DATA = join(import.meta.dirname, "testdata");
 const read = (p: string) => readFileSync(join(DATA, p), "utf8");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { selectionCommand } from "./detect.js";
+import { selectionCommand } from "../../src/testing/detect.js";
 
 describe("selectionCommand: a selection added to a configured command", () => {
   it("go: inserts -run with the top-level names, keeping $ intact", () => {

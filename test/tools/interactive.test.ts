@@ -1,5 +1,6 @@
-import { describe, expect, it } from "vitest";
-import { detectInteractive, isInteractiveCommand } from "./interactive.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { detectInteractive, isInteractiveCommand } from "../../src/tools/interactive.js";
+import { loadWasmShellSyntax, type ShellSyntax, shellSyntax } from "../../src/tools/shell-syntax.js";
 
 const refused: Array<[string, string]> = [
   ["vim", "vim"],
@@ -141,6 +142,62 @@ const allowed: string[] = [
   "x=1",
 ];
 
+/** Cases a hand-written tokenizer got wrong and the bash grammar gets right. */
+const parsedRight: Array<[string, string | null]> = [
+  // Command substitutions run inside double quotes and unquoted heredoc bodies…
+  ['git commit -m "fix $(vim)"', "vim"],
+  ['echo "`nano x`"', "nano"],
+  ["cat <<EOF\n$(vim x)\nEOF", "vim"],
+  // …but not in a quoted heredoc body.
+  ["cat <<'EOF'\n$(vim x)\nEOF", null],
+  // A group's redirections and pipes reach the commands inside it.
+  ["(man git) | col -b", null],
+  ["echo ls | (cd src && bash)", null],
+  ["{ echo 1; less x; } < /dev/null", "less"],
+  ['while read -r f; do python3 x.py "$f"; done < list.txt', null],
+  // Substitutions are not separators: their output is captured, their words are arguments.
+  ["cat <(echo x)", null],
+  ["diff <(git show HEAD:a.py) a.py", null],
+  ['echo "$(man git)"', null],
+  ["x=$(python3)", "python3"],
+  // Only file descriptor 0 is standard input.
+  ["cat 3< f", "cat"],
+  ["cat 0< f", null],
+  ["exec 3<file; cat <&3", null],
+  // A redirection after a chain belongs to its last command.
+  ["python3 && echo hi < in.txt", "python3"],
+  ["echo hi && python3 < in.txt", null],
+  ["cat <<EOF | python3\nprint(1)\nEOF", null],
+  ["python3 <<EOF && vim x\nprint(1)\nEOF", "vim"],
+  ["a | b <<EOF | c\nx\nEOF\nvim", "vim"],
+  // Quoting of the program word.
+  ['"vim" a', "vim"],
+  ["\\vim a", "vim"],
+  ["v'i'm a", "vim"],
+  ["echo $'vim'", null],
+  // Compound commands.
+  ["case $x in a) vim;; esac", "vim"],
+  ["for f in *.py; do vim $f; done", "vim"],
+  ['f() { vim "$1"; }', "vim"],
+  ["python3 -c \"$(cat <<'EOF'\nprint(1)\nEOF\n)\"", null],
+  // Heredoc lines the grammar misparses (tree-sitter-bash#346) are recovered.
+  ["python3 - <<EOF; echo done\nprint(1)\nEOF", null],
+  ["python3 - <<'EOF' ; echo done\nvim\nless x\nEOF", null],
+  ["python3 - <<'EOF' &\nvim\nEOF", null],
+  ["cat <<'EOF' > f; vim f\nx\nEOF", "vim"],
+  ["cat <<'EOF' 2>&1 | less\nx\nEOF", "less"],
+  ["cat <<A <<B\nvim\nA\nless\nB\necho ok", null],
+  ["cat <<A <<B\nvim\nA\nless\nB\nnano", "nano"],
+  ["echo 'é' && cat <<EOF; vim x\nü\nEOF", "vim"],
+  ["echo 'é' && cat <<EOF; echo ok\nvim\nEOF", null],
+  // Broken syntax still finds the commands it can.
+  ["vim 'unterminated", "vim"],
+  ["if true; then less x", "less"],
+  // xargs options that take a value.
+  ["find . -name '*.py' | xargs -n 1 vim", "vim"],
+  ["ls | xargs -I {} cat {}", null],
+];
+
 describe("interactive command detector", () => {
   it.each(refused)("refuses %j (%s)", (cmd, program) => {
     const m = detectInteractive(cmd);
@@ -153,5 +210,29 @@ describe("interactive command detector", () => {
   it.each(allowed.map((c) => [c]))("allows %j", (cmd) => {
     expect(detectInteractive(cmd)).toBeNull();
     expect(isInteractiveCommand(cmd)).toBe(false);
+  });
+});
+
+describe("interactive command detector on cases the bash grammar parses", () => {
+  it.each(parsedRight)("%j gives %s", (cmd, program) => {
+    expect(detectInteractive(cmd)?.program ?? null).toBe(program);
+  });
+});
+
+describe("interactive command detector through web-tree-sitter", () => {
+  let wasm: ShellSyntax;
+  beforeAll(async () => {
+    wasm = await loadWasmShellSyntax();
+  });
+
+  it("agrees with the native parser on every case", () => {
+    expect(shellSyntax.backend).toBe("native");
+    expect(wasm.backend).toBe("wasm");
+    const all: string[] = [...refused.map(([c]) => c), ...allowed, ...parsedRight.map(([c]) => c)];
+    for (const cmd of all) {
+      expect(detectInteractive(cmd, wasm)?.program ?? null, cmd).toBe(
+        detectInteractive(cmd)?.program ?? null,
+      );
+    }
   });
 });

@@ -10,7 +10,7 @@ import {
   summarizeTestReport,
   type TestCaseResult,
   type TestRunReport,
-} from "./index.js";
+} from "../../src/testing/index.js";
 
 const pytestOutput = readFileSync(join(import.meta.dirname, "testdata/pytest/rA-v.txt"), "utf8");
 

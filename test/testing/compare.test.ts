@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { compareWithBaseline, confirmSuspects, sameTest, testFileOf } from "./compare.js";
-import type { TestCaseResult, TestStatus } from "./types.js";
+import { compareWithBaseline, confirmSuspects, sameTest, testFileOf } from "../../src/testing/compare.js";
+import type { TestCaseResult, TestStatus } from "../../src/testing/types.js";
 
 const r = (name: string, status: TestStatus, message?: string): TestCaseResult => ({
   name,

@@ -7,14 +7,19 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { createLocalSandbox, type ExecOptions, type ExecResult, type Sandbox } from "../sandbox/index.js";
+import {
+  createLocalSandbox,
+  type ExecOptions,
+  type ExecResult,
+  type Sandbox,
+} from "../../src/sandbox/index.js";
 import {
   detectTestFramework,
   NO_FRAMEWORK_EXIT_CODE,
   runSelection,
   runTests,
   summarizeTestReport,
-} from "./index.js";
+} from "../../src/testing/index.js";
 
 const DATA = join(import.meta.dirname, "testdata");
 const cleanup: (() => Promise<void> | void)[] = [];

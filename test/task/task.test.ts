@@ -3,8 +3,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { listFixtures, loadFixture, materializeFixture } from "./fixture.js";
-import { readIssueText, resolveRepo } from "./local.js";
+import { listFixtures, loadFixture, materializeFixture } from "../../src/task/fixture.js";
+import { readIssueText, resolveRepo } from "../../src/task/local.js";
 
 describe("resolveRepo", () => {
   it("rejects a missing path, a non-git folder and a repository without commits", async () => {
