@@ -12,6 +12,7 @@ import type { Tool } from "./types.js";
 
 export { bashTool, MAX_BASH_TIMEOUT_S } from "./bash.js";
 export { editorTool, noMatchMessage, VIEW_MAX_CHARS } from "./editor.js";
+export { createGraphTools, type GraphToolOptions } from "./graph/index.js";
 export {
   describeRefusal,
   detectInteractive,
