@@ -7,7 +7,7 @@
 # Behind a TLS-intercepting proxy, pass its CA certificate(s) as PEM text:
 #   docker build --build-arg EXTRA_CA_CERTS="$(cat /usr/local/share/ca-certificates/*.crt)" ...
 ARG BASE_IMAGE=node:20-bookworm-slim
-FROM ${BASE_IMAGE}
+FROM ${BASE_IMAGE} AS base
 
 ARG EXTRA_CA_CERTS=""
 # Used only when the base image has no Node 20: the official Node build and npm, both published
@@ -49,15 +49,28 @@ RUN set -eux; \
     node --version; npm --version; git --version
 
 WORKDIR /opt/fixpoint
+
+# dist/, the compiled JavaScript (npm run build). TypeScript is a dev dependency, needed in this
+# stage only; compiling needs no native module, hence --ignore-scripts (which also skips the
+# prepare script, before src/ is here).
+FROM base AS build
 COPY package.json package-lock.json ./
-# Runtime dependencies only: tsx is one of them, and bin/fixpoint.js runs the sources through it.
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
 COPY src ./src
+RUN npm run build
+
+FROM base
+COPY package.json package-lock.json ./
+COPY bin ./bin
+# Runtime dependencies only, native modules included (the prepare script finds no TypeScript and
+# skips the build: dist/ comes from the build stage). Without src/, bin/fixpoint.js runs dist/.
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /opt/fixpoint/dist ./dist
 COPY prompts ./prompts
 COPY environments ./environments
 COPY evals/fixtures ./evals/fixtures
-COPY tsconfig.json ./
 RUN chmod +x bin/fixpoint.js && ln -s /opt/fixpoint/bin/fixpoint.js /usr/local/bin/fixpoint
 
 WORKDIR /work

@@ -1,7 +1,9 @@
 /**
- * A command action whose implementation is imported only when the command runs, so that the
- * model SDKs, dockerode and Octokit stay unloaded for every other command (`fixpoint graph find`
- * went from 1.45 s to 0.5 s end to end). The implementation returns the exit code.
+ * A command action whose implementation is imported only when the command runs, so that
+ * `fixpoint --help` loads commander and the option lists only, and each command the modules it
+ * uses: the model SDKs, dockerode, Octokit, zod, SQLite, the graph and the logger stay unloaded
+ * for every other command (bench/cli measures the start-up). The implementation returns the exit
+ * code.
  */
 export function lazyAction<A extends unknown[]>(
   load: () => Promise<(...args: A) => Promise<number>>,

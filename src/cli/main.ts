@@ -5,14 +5,14 @@
  */
 import { Command, CommanderError, Option } from "commander";
 import { errorMessage, FIXPOINT_VERSION, FixpointError } from "../common/index.js";
-import { redactSecrets } from "../log/index.js";
 import { registerGraphCommands } from "./graph.js";
 import { registerInfraCommands } from "./infra.js";
 import { lazyAction } from "./lazy.js";
 import { registerSuiteCommands } from "./suite-commands.js";
 
-// Command implementations are imported when their command runs (lazyAction): the model SDKs, dockerode and
-// Octokit take about a second to load, which `fixpoint graph find` should not pay.
+// Command implementations are imported when their command runs (lazyAction): the model SDKs, dockerode,
+// Octokit, zod, SQLite and the logger load only for the commands that use them, so `fixpoint --help`
+// loads commander and the option lists, and `fixpoint graph find` the graph (bench/cli measures it).
 
 /** Flags shared by every command that runs the agent. */
 function withRunFlags(cmd: Command): Command {
@@ -131,16 +131,18 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await program.parseAsync(argv);
   } catch (err) {
-    process.exitCode = reportError(err);
+    process.exitCode = await reportError(err);
   }
 }
 
 /** Prints an error as one line and returns the exit code it maps to. */
-export function reportError(err: unknown): number {
+export async function reportError(err: unknown): Promise<number> {
   if (err instanceof CommanderError) {
     // commander already printed its message (help, version, usage errors).
     return err.exitCode === 0 ? 0 : 2;
   }
+  // The logger's module holds the registered secrets; it loads here, not for every --help.
+  const { redactSecrets } = await import("../log/index.js");
   if (err instanceof FixpointError) {
     process.stderr.write(`fixpoint: ${redactSecrets(err.message)}\n`);
     return err.exitCode;
