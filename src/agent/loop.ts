@@ -15,11 +15,15 @@ import type {
   ToolResult,
 } from "../model/index.js";
 import type { Sandbox } from "../sandbox/index.js";
-import type { Task } from "../task/types.js";
+import type { Task } from "../task/index.js";
 import type { TestRunReport, TestSelection } from "../testing/index.js";
-import { renderPlan } from "../tools/index.js";
-import type { GraphHooks, ToolContext, ToolResultData } from "../tools/types.js";
-import { newToolState } from "../tools/types.js";
+import {
+  type GraphHooks,
+  newToolState,
+  renderPlan,
+  type ToolContext,
+  type ToolResultData,
+} from "../tools/index.js";
 import { Budget, type BudgetLimits } from "./budget.js";
 import { BestPatch, type TestGate } from "./gate.js";
 import { compactHistory, estimateTokens } from "./history.js";

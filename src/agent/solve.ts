@@ -10,7 +10,7 @@ import { testsReaching, testsReachingLocations } from "../graph/index.js";
 import type { Logger } from "../log/index.js";
 import type { Model } from "../model/index.js";
 import { openSandbox, type Sandbox } from "../sandbox/index.js";
-import type { Task } from "../task/types.js";
+import type { Task } from "../task/index.js";
 import {
   isTestFile,
   relatedTests,

@@ -6,7 +6,7 @@
 import { writeFileAtomic } from "../common/index.js";
 import { redactSecrets } from "../log/index.js";
 import type { ModelResponse, ToolCall } from "../model/index.js";
-import type { Task } from "../task/types.js";
+import type { Task } from "../task/index.js";
 import type { TestRunReport } from "../testing/index.js";
 
 export const TRAJECTORY_VERSION = 1;
@@ -52,8 +52,6 @@ export interface TrajectoryStep {
   toolsMs: number;
   /** Test-gate report after a submit, when the gate ran. */
   gate?: GateRecord;
-  /** Notes the harness added (context elided, timeout advice…). */
-  notes?: string[];
 }
 
 export interface GateRecord {
