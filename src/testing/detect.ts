@@ -248,6 +248,11 @@ export function selectionCommand(framework: string | undefined, command: string,
         ? `${command} --exact ${q(names)}`
         : `${command} -- --exact ${q(names)}`;
     }
+    case "sympy": {
+      // bin/test takes test files (and -k for one keyword): the files of the selected tests.
+      const files = [...new Set(tests.map((t) => t.split("::")[0]!).filter((f) => f.endsWith(".py")))];
+      return files.length ? `${command} ${q(files)}` : command;
+    }
     default:
       return `${command} ${q(tests)}`;
   }

@@ -44,5 +44,12 @@ export {
   type TestPlan,
 } from "./run.js";
 export { type SummaryOptions, summarizeTestReport } from "./summary.js";
+export {
+  SWEBENCH_LOG_PARSERS,
+  type SweLogParser,
+  type SweStatus,
+  sweLogParserByName,
+  sweLogParserForRepo,
+} from "./swebench-logs.js";
 export type { TestCaseResult, TestRunReport, TestSelection, TestStatus } from "./types.js";
 export type { ParseOptions } from "./util.js";

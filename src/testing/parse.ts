@@ -2,6 +2,7 @@ import { parseJest, parseMocha, parseVitest } from "./parse-js.js";
 import { parseCargoTest, parseGoTestJson, parseJUnitXml } from "./parse-native.js";
 import { parsePytest, parseUnittest } from "./parse-python.js";
 import { parseNodeTest, parseTap } from "./parse-tap.js";
+import { SWEBENCH_LOG_PARSERS, type SweStatus } from "./swebench-logs.js";
 import type { TestCaseResult } from "./types.js";
 import type { ParseOptions } from "./util.js";
 
@@ -17,7 +18,9 @@ export type Framework =
   | "maven"
   | "gradle"
   | "junit"
-  | "tap";
+  | "tap"
+  /** sympy's own runner (`bin/test`), read as SWE-bench reads it. */
+  | "sympy";
 
 export type Parser = (output: string, options?: ParseOptions) => TestCaseResult[];
 
@@ -34,7 +37,21 @@ export const PARSERS: Record<Framework, Parser> = {
   gradle: (o) => parseJUnitXml(o),
   junit: (o) => parseJUnitXml(o),
   tap: parseTap,
+  sympy: (o) => fromStatusMap(SWEBENCH_LOG_PARSERS.sympy!(o)),
 };
+
+const FROM_SWE: Record<SweStatus, TestCaseResult["status"]> = {
+  PASSED: "passed",
+  XFAIL: "passed",
+  FAILED: "failed",
+  ERROR: "error",
+  SKIPPED: "skipped",
+};
+
+/** A SWE-bench status map as test results (an expected failure counts as a pass, as in SWE-bench). */
+function fromStatusMap(m: Map<string, SweStatus>): TestCaseResult[] {
+  return [...m].map(([name, status]) => ({ name, status: FROM_SWE[status] }));
+}
 
 const ALIASES: Record<string, Framework> = {
   "node-test": "node:test",
@@ -63,6 +80,7 @@ export function frameworkFromCommand(command: string): Framework | undefined {
   const c = ` ${command} `;
   if (/[\s/]pytest\b|-m pytest\b|\bpy\.test\b/.test(c)) return "pytest";
   if (/-m unittest\b|runtests\.py|manage\.py test\b/.test(c)) return "unittest";
+  if (/(^|[\s/;])bin\/test\b/.test(c)) return "sympy";
   if (/\bvitest\b/.test(c)) return "vitest";
   if (/\bjest\b/.test(c)) return "jest";
   if (/\bmocha\b/.test(c)) return "mocha";
