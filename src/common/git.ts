@@ -64,6 +64,7 @@ export function gitClient(
       allowUnsafeGitProxy: true,
       allowUnsafeTemplateDir: true,
       allowUnsafeDiffExternal: true,
+      allowUnsafePack: true,
     },
   }).env(gitEnv(env));
 }

@@ -14,7 +14,14 @@ import { PassThrough, type Readable, type Writable } from "node:stream";
 import type Docker from "dockerode";
 import { errorMessage, InfraError, OutputCollector, UsageError } from "../common/index.js";
 import { type Logger, silentLogger } from "../log/index.js";
-import { checkSandboxId, makeGitDir, newSandboxId, resolveCommit, resolveRepository } from "./checkout.js";
+import {
+  type CheckoutHistory,
+  checkSandboxId,
+  makeGitDir,
+  newSandboxId,
+  resolveCommit,
+  resolveRepository,
+} from "./checkout.js";
 import { diffScript, parseNames } from "./diff-script.js";
 import { trackSandbox, untrackSandbox } from "./registry.js";
 import type { ShellRunOptions } from "./shell.js";
@@ -58,6 +65,8 @@ export interface DockerSandboxOptions {
   pidsLimit?: number;
   /** Run commands as this user (name or uid[:gid]); default root. */
   user?: string;
+  /** The repository's whole history in the container (default), or the base commit alone. */
+  history?: CheckoutHistory;
   log?: Logger;
   commandTimeoutMs?: number;
 }
@@ -462,9 +471,10 @@ async function copyCheckoutIn(
   repo: string,
   base: string,
   work: string,
+  history: CheckoutHistory,
 ): Promise<void> {
   const gitDir = join(work, "repo");
-  await makeGitDir(repo, base, gitDir);
+  await makeGitDir(repo, base, gitDir, history);
   const dotGit = streamOf("tar", ["--owner=0", "--group=0", "--numeric-owner", "-cf", "-", ".git"], gitDir);
   await Promise.all([container.putArchive(dotGit.stream, { path: CONTAINER_ROOT }), dotGit.done]);
   // The archive must hold exactly the committed files: neutralise export-ignore/export-subst
@@ -541,7 +551,7 @@ export async function createDockerSandbox(opts: DockerSandboxOptions): Promise<S
   try {
     await container.start();
     work = await realpath(await mkdtemp(join(tmpdir(), `fixpoint-${id}-`)));
-    await copyCheckoutIn(container, repo, base, work);
+    await copyCheckoutIn(container, repo, base, work, opts.history ?? "full");
     await rm(work, { recursive: true, force: true });
     work = null;
 

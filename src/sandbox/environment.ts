@@ -313,6 +313,12 @@ export interface BuildEnvironmentOptions {
   baseImage?: string;
   /** A recipe given by the task; overrides `.fixpoint/env.yaml`. */
   recipe?: EnvRecipe;
+  /**
+   * Copy the repository's dependency manifests into the build (default true). Off when the setup
+   * needs nothing from the repository: the image then no longer depends on the commit, and one
+   * build serves every task of the repository.
+   */
+  manifests?: boolean;
   log?: Logger;
 }
 
@@ -379,7 +385,8 @@ export async function buildEnvironmentImage(opts: BuildEnvironmentOptions): Prom
   }
 
   const install = recipe && recipe.setup.length > 0 ? recipe.setup : (eco?.install ?? []);
-  const wanted = [...new Set([...(eco?.manifests ?? []), ...(recipe?.copy ?? [])])].filter((f) =>
+  const manifests = opts.manifests === false ? [] : (eco?.manifests ?? []);
+  const wanted = [...new Set([...manifests, ...(recipe?.copy ?? [])])].filter((f) =>
     files.includes(f),
   );
   const testCommand = recipe?.test_command;

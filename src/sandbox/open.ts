@@ -3,8 +3,10 @@
  * otherwise or when asked. Without an explicit image, the Docker sandbox uses the repository's
  * environment image, built (or reused) from `environments/`.
  */
+
 import { InfraError, UsageError } from "../common/index.js";
 import { type Logger, silentLogger } from "../log/index.js";
+import type { CheckoutHistory } from "./checkout.js";
 import { createDockerSandbox, dockerAvailable, dockerUnavailableMessage } from "./docker.js";
 import { buildEnvironmentImage } from "./environment.js";
 import { createLocalSandbox } from "./local.js";
@@ -30,6 +32,8 @@ export interface OpenSandboxOptions {
   pids?: number;
   pidsLimit?: number;
   user?: string;
+  /** The repository's whole history in the sandbox (default), or the base commit alone (graders). */
+  history?: CheckoutHistory;
 }
 
 /** Parses "512m", "4g", "1.5G", "1048576" into bytes. */
@@ -89,5 +93,6 @@ export async function openSandbox(opts: OpenSandboxOptions): Promise<Sandbox> {
     ...(opts.cpus !== undefined ? { cpus: opts.cpus } : {}),
     ...(pids !== undefined ? { pidsLimit: pids } : {}),
     ...(opts.user ? { user: opts.user } : {}),
+    ...(opts.history ? { history: opts.history } : {}),
   });
 }

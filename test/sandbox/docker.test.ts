@@ -59,6 +59,20 @@ describe.skipIf(!dockerUp)(`DockerSandbox on a real engine${skipReason ? ` (${sk
     expect(await sb.diff()).toBe("");
   });
 
+  it("history 'base': the base commit alone (shallow), a clean checkout, and diffs as usual", async () => {
+    const sb = await open({ history: "base", baseCommit: repo.first });
+    expect(sb.baseCommit).toBe(repo.first);
+    const r = await sb.exec("git rev-parse HEAD; git rev-list --count HEAD; git rev-parse --is-shallow-repository");
+    expect(r.stdout).toBe(`${repo.first}\n1\ntrue\n`);
+    expect((await sb.exec("git status --porcelain")).stdout).toBe("");
+    // The full history stays the default.
+    const full = await open({ baseCommit: repo.second });
+    expect((await full.exec("git rev-list --count HEAD")).stdout).toBe("2\n");
+    await sb.writeFile("src/app.py", "changed\n");
+    expect(await sb.listChangedFiles()).toEqual(["src/app.py"]);
+    expect(await sb.diff()).toContain("+changed");
+  });
+
   it("interrupts `sleep 1000` after 2 s and the next command runs in the same cwd", async () => {
     const sb = await open();
     await sb.exec("cd src");

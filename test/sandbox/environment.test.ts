@@ -136,6 +136,25 @@ describe.runIf(dockerUp)("buildEnvironmentImage on a real engine", () => {
     }
   }, 600_000);
 
+  it("manifests: false — a manifest edit no longer makes a new image (one build serves every commit)", async () => {
+    await pythonImage();
+    const recipe = { setup: ["echo apt-only > /etc/fixpoint-marker"], copy: [] as string[] };
+    const path = repoWith({ "pyproject.toml": "[project]\nname = 'a'\nversion = '0.1'\n" }, "demo-nomani");
+    const build = (manifests?: boolean) =>
+      buildEnvironmentImage({
+        repoPath: path,
+        baseImage: BASE_IMAGE,
+        recipe,
+        ...(manifests === false ? { manifests } : {}),
+      });
+    const without = await build(false);
+    const withManifests = await build();
+    writeFileSync(join(path, "pyproject.toml"), "[project]\nname = 'a'\nversion = '0.2'\n");
+    git(path, "commit", "-qam", "bump");
+    expect((await build(false)).image).toBe(without.image);
+    expect((await build()).image).not.toBe(withManifests.image);
+  }, 600_000);
+
   it("a failed build is an InfraError carrying the end of the build log", async () => {
     await pythonImage();
     const path = repoWith({
