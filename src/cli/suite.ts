@@ -309,6 +309,7 @@ export async function runEvalCommand(
     submitted,
     result.reports,
     result.unknownPredictions,
+    new Map(tasks.map((t) => [t.instanceId, t.repoName])),
   );
   const runsDir = flags.runs ? resolve(flags.runs) : dirname(resolve(predictionsPath));
   const figures = readRunFigures(runsDir, submitted);

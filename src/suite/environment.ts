@@ -10,6 +10,7 @@ import type { Logger } from "../log/index.js";
 import { buildEnvironmentImage, type EnvironmentImage } from "../sandbox/index.js";
 import type { SuiteTask } from "../task/index.js";
 import { findRecipe, type SuiteRecipe } from "./recipes.js";
+import { findSweTestSpec, type SweTestSpec, specFramework, specTestCommand } from "./specs.js";
 
 export const SWEBENCH_IMAGE_TEMPLATE = "swebench/sweb.eval.x86_64.{id_docker}:latest";
 
@@ -23,6 +24,8 @@ export interface TaskEnvironmentPlan {
   framework?: string;
   testSelection: "files" | "ids";
   recipePath?: string;
+  /** SWE-bench's spec for the task's repository and version, when there is one: how its tests run and are graded. */
+  spec?: SweTestSpec;
 }
 
 export interface EnvironmentOptions {
@@ -32,6 +35,8 @@ export interface EnvironmentOptions {
   imageTemplate?: string | null;
   recipesDir?: string;
   baseImage?: string;
+  /** Where SWE-bench test specs are read (default the built-in ones); `null` turns them off. */
+  specsDir?: string | null;
   log: Logger;
 }
 
@@ -103,12 +108,24 @@ export async function resolveEnvironment(
   const found = findRecipe(t.repoName, t.version, opts.recipesDir);
   const recipe = found?.recipe;
   const selection: "files" | "ids" = recipe?.test_selection ?? (t.testPatch.trim() ? "files" : "ids");
+  // The task's own command wins; then SWE-bench's spec for the repository and version (how the
+  // official harness runs them: bin/test for sympy, runtests.py for django); then the recipe's.
+  const spec =
+    t.testCommand || opts.specsDir === null ? null : findSweTestSpec(t.repoName, t.version, opts.specsDir);
+  if (spec && !spec.versionKnown) {
+    opts.log.warn(
+      { repo: t.repoName, version: t.version, spec: spec.specPath },
+      "suite: no SWE-bench spec for this version; the repository's defaults are used",
+    );
+  }
+  const framework = spec ? specFramework(spec) : recipe?.framework;
   const tests = {
     testSelection: selection,
-    ...(recipe?.framework ? { framework: recipe.framework } : {}),
+    ...(framework ? { framework } : {}),
     ...(found ? { recipePath: found.path } : {}),
+    ...(spec ? { spec } : {}),
   };
-  const testCommand = t.testCommand ?? recipe?.test_command;
+  const testCommand = t.testCommand ?? (spec ? specTestCommand(spec) : recipe?.test_command);
   const withCommand = (cmd: string | undefined) => (cmd ? { testCommand: cmd } : {});
 
   if (opts.sandbox === "local") return { source: "local", ...withCommand(testCommand), ...tests };
@@ -118,9 +135,10 @@ export async function resolveEnvironment(
     const image = renderImageTemplate(opts.imageTemplate, t);
     if (await imageAvailable(image, opts.log)) {
       // SWE-bench's images keep the repository's environment in the conda env "testbed".
+      // (A spec's command activates it itself.)
       const cmd = testCommand ?? "pytest -rA";
       const activated =
-        opts.imageTemplate === SWEBENCH_IMAGE_TEMPLATE
+        opts.imageTemplate === SWEBENCH_IMAGE_TEMPLATE && !spec
           ? `source /opt/miniconda3/bin/activate testbed && ${cmd}`
           : cmd;
       return { source: "template", image, testCommand: activated, ...tests };
@@ -137,6 +155,8 @@ export async function resolveEnvironment(
         baseCommit: t.baseCommit,
         ...(base ? { baseImage: base } : {}),
         recipe: { setup: recipeSetup(recipe), test_command: recipe.test_command, copy: [] },
+        // Debian packages alone need nothing from the repository: one image for every commit.
+        manifests: recipe.setup.length > 0,
         log: opts.log,
       }),
     );

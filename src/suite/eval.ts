@@ -1,25 +1,51 @@
 /**
  * `suite eval`: grades predictions the way SWE-bench's harness does. Per task, a fresh sandbox at
  * the base commit; the model patch applied (git apply → 3-way → reject → patch --fuzz); the test
- * files the test patch touches restored and the test patch applied; the task's tests run and
- * parsed; resolved when every FAIL_TO_PASS test passes and every PASS_TO_PASS test passes or is
- * skipped. A run that shows no parsed result is an error, never a pass.
+ * files the test patch touches restored and the test patch applied; the task's tests run; the
+ * log graded by SWE-bench's rules (grade.ts). A run that shows no parsed result is an error,
+ * never a pass. Per task: SWE-bench's report.json and fixpoint's fixpoint-report.json.
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import pLimit from "p-limit";
 import { errorMessage, InfraError, shellQuote, UsageError, writeFileAtomic } from "../common/index.js";
 import { createLogger, type Logger } from "../log/index.js";
 import { openSandbox, type Sandbox } from "../sandbox/index.js";
 import type { SuiteTask } from "../task/index.js";
-import { evaluateTests, runTests, type TestRunReport } from "../testing/index.js";
+import {
+  canonicalTestId,
+  parseTestOutput,
+  runTests,
+  type SweStatus,
+  sweLogParserByName,
+  type TestCaseResult,
+  type TestRunReport,
+  type TestStatus,
+} from "../testing/index.js";
 import { resolveEnvironment, type TaskEnvironmentPlan } from "./environment.js";
+import {
+  gradeLog,
+  MARKERS,
+  pythonJson,
+  type Resolution,
+  recordedExitCode,
+  type StatusMapParser,
+  sweBenchReport,
+  type TestsStatus,
+  testOutputRegion,
+} from "./grade.js";
 import { applyPatchInSandbox, applyTestPatchInSandbox, testDirectives } from "./patch.js";
 import type { Prediction } from "./predictions.js";
 import { resolveTaskRepo } from "./repos.js";
+import { evalScript, type SweTestSpec, testDirectivesFor } from "./specs.js";
 import { taskDirName, uniqueRunId } from "./util.js";
 
 export type EvalStatus = "resolved" | "unresolved" | "empty_patch" | "patch_failed" | "error";
+
+/** Per task: SWE-bench's report.json (its name and shape, to diff against an official run)… */
+export const SWEBENCH_REPORT_FILE = "report.json";
+/** …and fixpoint's own, with the status, reason, environment and timings. */
+export const TASK_REPORT_FILE = "fixpoint-report.json";
 
 export interface TaskReport {
   instance_id: string;
@@ -34,10 +60,9 @@ export interface TaskReport {
   environment?: { source: string; image?: string };
   test_command?: string;
   test_exit_code?: number;
-  tests_status?: {
-    FAIL_TO_PASS: { success: string[]; failure: string[] };
-    PASS_TO_PASS: { success: string[]; failure: string[] };
-  };
+  tests_status?: TestsStatus;
+  /** SWE-bench's FULL / PARTIAL / NO, when the log could be graded. */
+  resolution?: Resolution;
   counts?: TestRunReport["counts"];
   timing_ms: { sandbox: number; patch: number; tests: number; total: number };
   attempts: number;
@@ -77,6 +102,139 @@ export interface EvalResult {
 
 function emptyTiming() {
   return { sandbox: 0, patch: 0, tests: 0, total: 0 };
+}
+
+/**
+ * The run as SWE-bench's test_output.txt has it: the output between the start and end markers,
+ * then the test command's exit code, which grading checks the parsed results against.
+ */
+interface GradedRun {
+  report: Pick<TestRunReport, "command" | "exitCode" | "timedOut" | "durationMs" | "counts">;
+  /** The log as SWE-bench's harness writes it: markers around the test output, then the exit code. */
+  testLog: string;
+  parse: StatusMapParser;
+}
+
+/**
+ * Runs the spec's script (`eval.sh`, kept in the task folder) in the sandbox: SWE-bench's
+ * environment activation, variables, pre-test commands, markers and test command, with the
+ * test patch's files as directives. The log is graded with the spec's own SWE-bench parser.
+ */
+async function runSpecScript(
+  sb: Sandbox,
+  spec: SweTestSpec,
+  t: SuiteTask,
+  dir: string,
+  timeoutMs: number,
+): Promise<GradedRun> {
+  const directives = testDirectivesFor(spec, t.testPatch);
+  const script = evalScript(spec, directives);
+  await writeFile(join(dir, "eval.sh"), script);
+  const path = `${sb.scratch}/eval.sh`;
+  await sb.writeFile(path, script);
+  // The spec's limit unless the user set a shorter one.
+  const limit = Math.min(timeoutMs, spec.timeoutS * 1000);
+  const r = await sb.execOnce(`bash ${shellQuote(path)}`, { timeoutMs: limit });
+  let testLog = `${r.stdout}${r.stderr}`;
+  if (r.timedOut) testLog += `\nTimeout error: ${Math.round(limit / 1000)} seconds exceeded.\n`;
+  const parse = sweLogParserByName(spec.logParser);
+  if (!parse) throw new UsageError(`${spec.specPath}: no SWE-bench log parser named ${spec.logParser}`);
+  const recorded = recordedExitCode(testLog);
+  const statuses = [...parse(testOutputRegion(testLog) ?? testLog).values()];
+  const count = (...ss: SweStatus[]) => statuses.filter((x) => ss.includes(x)).length;
+  return {
+    report: {
+      command: [spec.testCommand, ...directives.map(shellQuote)].join(" "),
+      exitCode: recorded ?? r.exitCode,
+      timedOut: r.timedOut,
+      durationMs: r.durationMs,
+      counts: {
+        passed: count("PASSED", "XFAIL"),
+        failed: count("FAILED"),
+        skipped: count("SKIPPED"),
+        error: count("ERROR"),
+      },
+    },
+    testLog,
+    parse,
+  };
+}
+
+/** A repository without a SWE-bench spec: the recipe's or detected command, read by our own parsers. */
+async function runWithFramework(
+  sb: Sandbox,
+  env: TaskEnvironmentPlan,
+  t: SuiteTask,
+  ids: string[],
+  timeoutMs: number,
+): Promise<GradedRun> {
+  const directives = env.testSelection === "files" ? testDirectives(t.testPatch) : [];
+  const report =
+    env.testCommand && directives.length
+      ? await runTests(sb, {
+          command: `${env.testCommand} ${directives.map(shellQuote).join(" ")}`,
+          timeoutMs,
+          ...(env.framework ? { framework: env.framework } : {}),
+        })
+      : await runTests(sb, {
+          ...(env.testCommand ? { command: env.testCommand } : {}),
+          ...(ids.length ? { tests: ids } : {}),
+          timeoutMs,
+          ...(env.framework ? { framework: env.framework } : {}),
+        });
+  return {
+    report,
+    testLog: sweBenchTestLog(report, timeoutMs),
+    parse: statusMapParser(report.framework, sb.root, ids),
+  };
+}
+
+function sweBenchTestLog(r: TestRunReport, timeoutMs: number): string {
+  const lines = [
+    `$ ${r.command}`,
+    MARKERS.startTestOutput,
+    r.output,
+    MARKERS.endTestOutput,
+    `${MARKERS.testExitCode}: ${r.exitCode}`,
+  ];
+  if (r.timedOut) lines.push(`\nTimeout error: ${Math.round(timeoutMs / 1000)} seconds exceeded.`);
+  return `${lines.join("\n")}\n`;
+}
+
+const SWE_STATUS: Record<TestStatus, SweStatus> = {
+  passed: "PASSED",
+  failed: "FAILED",
+  skipped: "SKIPPED",
+  error: "ERROR",
+};
+
+/**
+ * A status map from our framework's parser. A task id that only matches a result in canonical
+ * form (`tests.test_x.test_y` for `tests/test_x.py::test_y`, unittest's labels) is keyed as the
+ * task writes it too, so those keep matching as they did before grading went by SWE-bench's rules.
+ */
+function statusMapParser(framework: string | undefined, root: string, ids: string[]): StatusMapParser {
+  return (text) => {
+    const sm = new Map<string, SweStatus>();
+    if (!framework) return sm;
+    let parsed: TestCaseResult[] = [];
+    try {
+      parsed = parseTestOutput(framework, text, { root });
+    } catch {
+      // a parser bug reads as nothing parsed: an error, never a pass
+    }
+    const canonical = new Map<string, SweStatus>();
+    for (const r of parsed) {
+      sm.set(r.name, SWE_STATUS[r.status]);
+      const key = canonicalTestId(r.name);
+      if (!canonical.has(key)) canonical.set(key, SWE_STATUS[r.status]);
+    }
+    for (const id of ids) {
+      const s = sm.has(id) ? undefined : canonical.get(canonicalTestId(id));
+      if (s) sm.set(id, s);
+    }
+    return sm;
+  };
 }
 
 /** Grades one prediction in a fresh sandbox. Infrastructure failures throw InfraError. */
@@ -129,6 +287,8 @@ export async function gradeTask(
       log,
       commandTimeoutMs: opts.timeoutMs,
       runId: uniqueRunId(`eval-${t.instanceId}`),
+      // Grading needs the base commit's tree, not the repository's history.
+      history: "base",
       ...(env.image ? { image: env.image } : {}),
     });
     timing.sandbox = Date.now() - tSandbox;
@@ -167,29 +327,25 @@ export async function gradeTask(
     }
     timing.patch = Date.now() - tPatch;
 
-    const directives = env.testSelection === "files" ? testDirectives(t.testPatch) : [];
     const ids = [...t.failToPass, ...t.passToPass];
-    let report: TestRunReport;
-    if (env.testCommand && directives.length) {
-      report = await runTests(sb, {
-        command: `${env.testCommand} ${directives.map(shellQuote).join(" ")}`,
-        timeoutMs: opts.timeoutMs,
-        ...(env.framework ? { framework: env.framework } : {}),
-      });
-    } else {
-      report = await runTests(sb, {
-        ...(env.testCommand ? { command: env.testCommand } : {}),
-        ...(ids.length ? { tests: ids } : {}),
-        timeoutMs: opts.timeoutMs,
-        ...(env.framework ? { framework: env.framework } : {}),
-      });
-    }
+    // A SWE-bench repository: its spec's script, log parser and time limit, as the official harness runs them.
+    const run = env.spec
+      ? await runSpecScript(sb, env.spec, t, dir, opts.timeoutMs)
+      : await runWithFramework(sb, env, t, ids, opts.timeoutMs);
+    const { report, testLog, parse } = run;
     timing.tests = report.durationMs;
     timing.total = Date.now() - t0;
-    await writeFile(
-      join(dir, "test_output.txt"),
-      `$ ${report.command}\n${report.output}\n[exit ${report.exitCode}${report.timedOut ? ", timed out" : ""}]\n`,
-    );
+    await writeFile(join(dir, "test_output.txt"), testLog);
+    const graded = gradeLog({
+      log: testLog,
+      parse,
+      failToPass: t.failToPass,
+      passToPass: t.passToPass,
+      timedOut: report.timedOut,
+    });
+    // SWE-bench never runs an empty patch, so it has no report.json to compare with.
+    const swe = empty ? null : sweBenchReport(t.instanceId, graded);
+    if (swe) await writeFileAtomic(join(dir, SWEBENCH_REPORT_FILE), pythonJson(swe));
     const common = {
       ...base,
       patch_applied_method: applied.method!,
@@ -199,31 +355,22 @@ export async function gradeTask(
       timing_ms: timing,
       ...(report.counts ? { counts: report.counts } : {}),
     };
-    if (report.timedOut) return { ...common, status: "error", resolved: false, reason: "timeout" };
-    if (!report.tests?.length) {
-      // Nothing parsed: a crash, a collection error, a missing runner. Never a pass.
-      return { ...common, status: "error", resolved: false, reason: "no_test_results" };
-    }
-    const ev = evaluateTests(report.tests, t.failToPass, t.passToPass);
+    // A timeout, nothing parsed (a crash, a collection error, a missing runner), or a log that
+    // contradicts the exit code: never a pass.
+    if (graded.status === "error")
+      return { ...common, status: "error", resolved: false, reason: graded.reason! };
+    const resolved = graded.status === "resolved";
     return {
       ...common,
-      status: empty ? "empty_patch" : ev.resolved ? "resolved" : "unresolved",
-      resolved: !empty && ev.resolved,
+      status: empty ? "empty_patch" : graded.status,
+      resolved: !empty && resolved,
       ...(empty
-        ? { reason: ev.resolved ? "empty_patch_tests_pass" : "empty_patch" }
-        : ev.resolved
+        ? { reason: resolved ? "empty_patch_tests_pass" : "empty_patch" }
+        : resolved
           ? {}
           : { reason: "tests_failed" }),
-      tests_status: {
-        FAIL_TO_PASS: {
-          success: ev.failToPass.passed,
-          failure: [...ev.failToPass.failed, ...ev.failToPass.missing],
-        },
-        PASS_TO_PASS: {
-          success: ev.passToPass.passed,
-          failure: [...ev.passToPass.failed, ...ev.passToPass.missing],
-        },
-      },
+      tests_status: graded.tests_status,
+      resolution: graded.resolution,
     };
   } finally {
     await sb?.close().catch((e) => log.warn({ err: errorMessage(e) }, "eval: sandbox close failed"));
@@ -252,6 +399,8 @@ export async function evaluatePredictions(opts: EvalOptions): Promise<EvalResult
           opts.onTaskStart?.(t.instanceId);
           const dir = join(opts.outDir, taskDirName(t.instanceId));
           await mkdir(dir, { recursive: true });
+          // A report.json of an earlier evaluation in this folder must not outlive this one.
+          await rm(join(dir, SWEBENCH_REPORT_FILE), { force: true });
           const log = createLogger({ file: join(dir, "eval.log"), pretty: false });
           let report: TaskReport | null = null;
           // An infrastructure failure (the engine restarting, a container killed) is retried once.
@@ -275,7 +424,7 @@ export async function evaluatePredictions(opts: EvalOptions): Promise<EvalResult
               };
             }
           }
-          await writeFileAtomic(join(dir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
+          await writeFileAtomic(join(dir, TASK_REPORT_FILE), `${JSON.stringify(report, null, 2)}\n`);
           reports.push(report!);
           opts.onTaskDone?.(report!);
         }),

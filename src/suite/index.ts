@@ -14,6 +14,15 @@ export {
   gradeTask,
   type TaskReport,
 } from "./eval.js";
+export {
+  type GradeInput,
+  type GradeResult,
+  gradeLog,
+  MARKERS,
+  type Resolution,
+  sweBenchReport,
+  type TestsStatus,
+} from "./grade.js";
 export { hasModelPlaceholders, renderModelSpec } from "./model-spec.js";
 export {
   applyPatchInSandbox,
@@ -57,4 +66,21 @@ export {
   type TaskRunState,
   type TaskStatusRecord,
 } from "./run.js";
+export {
+  BUILTIN_SPECS_DIR,
+  evalScript,
+  findSweTestSpec,
+  loadSweSpecFile,
+  parseSweSpecFile,
+  SWE_LOG_PARSERS,
+  SWEBENCH_MARKERS,
+  type SweDirectiveStyle,
+  type SweLogParser,
+  type SweSpecFile,
+  SweSpecFileSchema,
+  type SweTestSpec,
+  specFramework,
+  specTestCommand,
+  testDirectivesFor,
+} from "./specs.js";
 export { taskDirName } from "./util.js";

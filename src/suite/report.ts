@@ -1,8 +1,8 @@
 /**
- * The run summary (`summary.json`, close to SWE-bench's report schema, plus patch_failed) and
- * `report.html`: one self-contained page (inline SVG, no scripts, no CDN) with resolved by
- * repository and, when the run's folders are found next to the predictions, the distributions
- * of cost, steps and time. The page is the Liquid template `report.html.liquid`; this file
+ * The run summary (`summary.json`: SWE-bench's report schema, plus patch_failed and counts per
+ * repository) and `report.html`: one self-contained page (inline SVG, no scripts, no CDN) with
+ * resolved by repository and, when the run's folders are found next to the predictions, the
+ * distributions of cost, steps and time. The page is the Liquid template `report.html.liquid`; this file
  * computes what it shows.
  */
 import { existsSync, readFileSync } from "node:fs";
@@ -11,6 +11,17 @@ import { fileURLToPath } from "node:url";
 import { Liquid } from "liquidjs";
 import type { TaskReport } from "./eval.js";
 import { taskDirName } from "./util.js";
+
+/** One repository's line of the summary; unresolved includes patch_failed, as in the totals. */
+export interface RepoCounts {
+  total: number;
+  submitted: number;
+  resolved: number;
+  unresolved: number;
+  empty_patch: number;
+  error: number;
+  patch_failed: number;
+}
 
 export interface EvalSummary {
   schema_version: 2;
@@ -33,6 +44,8 @@ export interface EvalSummary {
   /** Prediction ids that name no task. */
   unknown_prediction_ids: string[];
   error_reasons: Record<string, number>;
+  /** By repository (owner/name), sorted by name. */
+  per_repo: Record<string, RepoCounts>;
 }
 
 const sorted = (xs: string[]) => [...xs].sort();
@@ -40,13 +53,15 @@ const sorted = (xs: string[]) => [...xs].sort();
 /**
  * Counts as SWE-bench does: completed = graded (resolved + unresolved, patch failures included
  * as unresolved); empty patches and errors are not completed; incomplete = tasks without a graded
- * report (no prediction, or interrupted).
+ * report (no prediction, or interrupted). `repoOf` names each task's repository (the reports
+ * name those that were graded).
  */
 export function summarize(
   allIds: string[],
   submitted: string[],
   reports: TaskReport[],
   unknown: string[],
+  repoOf: ReadonlyMap<string, string> = new Map(),
 ): EvalSummary {
   const by = (s: TaskReport["status"]) => reports.filter((r) => r.status === s).map((r) => r.instance_id);
   const resolved = by("resolved");
@@ -78,7 +93,38 @@ export function summarize(
     patch_failed_ids: sorted(patchFailed),
     unknown_prediction_ids: sorted(unknown),
     error_reasons: errorReasons,
+    per_repo: perRepo(allIds, submitted, reports, repoOf),
   };
+}
+
+function perRepo(
+  allIds: string[],
+  submitted: string[],
+  reports: TaskReport[],
+  repoOf: ReadonlyMap<string, string>,
+): Record<string, RepoCounts> {
+  const graded = new Map(reports.map((r) => [r.instance_id, r]));
+  const repo = (id: string) => repoOf.get(id) ?? graded.get(id)?.repo ?? "unknown";
+  const counts = new Map<string, RepoCounts>();
+  const entry = (id: string) => {
+    const name = repo(id);
+    let c = counts.get(name);
+    if (!c) {
+      c = { total: 0, submitted: 0, resolved: 0, unresolved: 0, empty_patch: 0, error: 0, patch_failed: 0 };
+      counts.set(name, c);
+    }
+    return c;
+  };
+  for (const id of allIds) entry(id).total++;
+  for (const id of submitted) entry(id).submitted++;
+  for (const r of reports) {
+    const c = entry(r.instance_id);
+    if (r.status === "patch_failed") {
+      c.patch_failed++;
+      c.unresolved++;
+    } else c[r.status]++;
+  }
+  return Object.fromEntries([...counts].sort((a, b) => a[0].localeCompare(b[0])));
 }
 
 /** Cost, steps and time of one run, read from `suite run`'s result.json next to the predictions. */
@@ -249,6 +295,11 @@ function reportView(summary: EvalSummary, reports: TaskReport[], figures: RunFig
       incomplete: summary.incomplete_ids.length,
     },
     repos: repoChart(reports),
+    repo_table: Object.entries(summary.per_repo).map(([repo, c]) => ({
+      repo,
+      ...c,
+      pct: c.total ? ((100 * c.resolved) / c.total).toFixed(1) : "0.0",
+    })),
     histograms,
     tasks,
   };

@@ -32,15 +32,28 @@ const reports: TaskReport[] = [
     tests_status: {
       FAIL_TO_PASS: { success: ["t1"], failure: [] },
       PASS_TO_PASS: { success: ["t2", "t3"], failure: ["t4"] },
+      FAIL_TO_FAIL: { success: [], failure: [] },
+      PASS_TO_FAIL: { success: [], failure: [] },
     },
+    resolution: "FULL",
   }),
   report("x<script>alert('x')</script>", "evil/<b>repo</b>", "error", {
     reason: `infra: "docker" said <nope> & quit`,
   }),
   report("c__d-2", "c/d", "unresolved"),
+  report("c__d-3", "c/d", "patch_failed"),
 ];
 const ids = reports.map((r) => r.instance_id);
-const summary = summarize([...ids, "missing"], ids, reports, []);
+const summary = summarize(
+  [...ids, "missing", "c__d-4"],
+  [...ids, "c__d-4"],
+  reports,
+  [],
+  new Map([
+    ["missing", "e/f"],
+    ["c__d-4", "c/d"],
+  ]),
+);
 const figures: RunFigures[] = ids.map((id, i) => ({
   instance_id: id,
   costUsd: 0.1 * (i + 1),
@@ -64,16 +77,40 @@ describe("report.html", () => {
     expect(html.startsWith("<!doctype html>\n")).toBe(true);
     expect(html.endsWith("</body></html>\n")).toBe(true);
     expect(html).toContain(
-      "<p><b>1</b> of 4 resolved (25.0%) ·\n1 unresolved (0 patch failed) ·\n0 empty patch · 1 error · 1 incomplete</p>",
+      "<p><b>1</b> of 6 resolved (16.7%) ·\n2 unresolved (1 patch failed) ·\n0 empty patch · 1 error · 2 incomplete</p>",
     );
     // Resolved by repository, then cost, steps and time.
     expect(html.match(/<svg /g)).toHaveLength(4);
-    expect(html).toContain('<text x="566.0" y="17" font-size="11">1/1</text>');
-    expect(html).toContain("<figcaption>steps per task (n=3, 4 – 6)</figcaption>");
+    expect(html).toContain('<text x="386.0" y="17" font-size="11">1/1</text>');
+    expect(html).toContain("<figcaption>steps per task (n=4, 4 – 7)</figcaption>");
     expect(html).toContain(
       '<tr class="resolved"><td>a__b-1</td><td>a/b</td><td>resolved</td><td></td><td>git apply</td><td>1/1</td><td>2/3</td><td>2.5</td></tr>',
     );
-    expect(html.match(/<tr class=/g)).toHaveLength(3);
+    expect(html.match(/<tr class=/g)).toHaveLength(4);
+  });
+
+  it("has a table of counts per repository, from the summary", () => {
+    const html = renderHtmlReport(summary, reports, figures);
+    expect(summary.per_repo["c/d"]).toEqual({
+      total: 3,
+      submitted: 3,
+      resolved: 0,
+      unresolved: 2,
+      empty_patch: 0,
+      error: 0,
+      patch_failed: 1,
+    });
+    // Tasks with no report are counted under the repository their task names.
+    expect(summary.per_repo["e/f"]).toMatchObject({ total: 1, submitted: 0 });
+    expect(Object.keys(summary.per_repo)).toEqual(["a/b", "c/d", "e/f", "evil/<b>repo</b>"]);
+    expect(html).toContain(
+      "<tr><td>c/d</td><td>3</td><td>3</td><td>0</td><td>0.0</td><td>2</td><td>1</td><td>0</td><td>0</td></tr>",
+    );
+    expect(html).toContain(
+      "<tr><td>a/b</td><td>1</td><td>1</td><td>1</td><td>100.0</td><td>0</td><td>0</td><td>0</td><td>0</td></tr>",
+    );
+    expect(html).toContain("<tr><td>evil/&lt;b&gt;repo&lt;/b&gt;</td>");
+    expect(html.match(/<table class="repos">[\s\S]*?<\/table>/)![0].match(/<tr>/g)).toHaveLength(5);
   });
 
   it("says so when there are no run folders, and renders an empty evaluation", () => {

@@ -1,10 +1,10 @@
 /**
  * `suite run` and `suite eval` on the local sandbox (fast, no Docker): resume and redo, the total
  * cost cap, a malformed task line through the CLI (skipped, reported, exit 2), and the grading
- * faults: patch_failed, timeout, no parsed results.
+ * faults: patch_failed, timeout, no parsed results, PASSED lines that the exit code contradicts.
  */
 import { spawnSync } from "node:child_process";
-import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -149,7 +149,7 @@ describe("suite run (local sandbox)", () => {
 });
 
 describe("suite eval (local sandbox)", () => {
-  it("grades patch_failed, timeout and no parsed results, and writes the reports", async () => {
+  it("grades patch_failed, timeout, no parsed results and forged passes, and writes the reports", async () => {
     const { tasks } = loadTaskFile(suite.tasksPath);
     const median = tasks.find((t) => t.instanceId.endsWith("py-median"))!;
     // Two more tasks on the same repository: one whose tests hang, one whose runner prints nothing parsable.
@@ -177,6 +177,14 @@ describe("suite eval (local sandbox)", () => {
           FAIL_TO_PASS: "[]",
           PASS_TO_PASS: "[]",
         }),
+        JSON.stringify({ ...rec, instance_id: "gold" }),
+        // A run that prints a passing summary and exits 1: the log does not describe the run.
+        JSON.stringify({
+          ...rec,
+          instance_id: "forged",
+          test_command: `printf '%s\\n' '== short test summary info ==' 'PASSED ${median.failToPass[0]}'; exit 1`,
+          PASS_TO_PASS: "[]",
+        }),
       ].join("\n"),
     );
     appendFileSync(extra, "\n");
@@ -190,6 +198,8 @@ describe("suite eval (local sandbox)", () => {
         { instance_id: median.instanceId, model_name_or_path: "m", model_patch: wrongPatch },
         { instance_id: "hang", model_name_or_path: "m", model_patch: median.goldPatch },
         { instance_id: "mute", model_name_or_path: "m", model_patch: median.goldPatch },
+        { instance_id: "gold", model_name_or_path: "m", model_patch: median.goldPatch },
+        { instance_id: "forged", model_name_or_path: "m", model_patch: median.goldPatch },
         { instance_id: "nobody", model_name_or_path: "m", model_patch: "x" },
       ],
       outDir: out,
@@ -209,9 +219,42 @@ describe("suite eval (local sandbox)", () => {
     });
     expect(by.hang).toMatchObject({ status: "error", reason: "timeout" });
     expect(by.mute).toMatchObject({ status: "error", reason: "no_test_results", test_exit_code: 1 });
+    expect(by.forged).toMatchObject({ status: "error", reason: "exit_code_mismatch", test_exit_code: 1 });
+    expect(by.gold).toMatchObject({ status: "resolved", resolution: "FULL" });
     expect(r.unknownPredictions).toEqual(["nobody"]);
-    const saved = JSON.parse(readFileSync(join(out, "hang", "report.json"), "utf8"));
+    // fixpoint's own report for every task; SWE-bench's report.json where SWE-bench writes one.
+    const saved = JSON.parse(readFileSync(join(out, "hang", "fixpoint-report.json"), "utf8"));
     expect(saved.reason).toBe("timeout");
+    expect(existsSync(join(out, "hang", "report.json"))).toBe(false);
+    expect(existsSync(join(out, median.instanceId, "report.json"))).toBe(false);
+    const swe = (id: string) => JSON.parse(readFileSync(join(out, id, "report.json"), "utf8"));
+    expect(swe("gold")).toEqual({
+      gold: {
+        patch_is_None: false,
+        patch_exists: true,
+        patch_successfully_applied: true,
+        resolved: true,
+        tests_status: {
+          FAIL_TO_PASS: { success: median.failToPass, failure: [] },
+          PASS_TO_PASS: { success: median.passToPass, failure: [] },
+          FAIL_TO_FAIL: { success: [], failure: [] },
+          PASS_TO_FAIL: { success: [], failure: [] },
+        },
+      },
+    });
+    for (const id of ["mute", "forged"])
+      expect(swe(id)).toEqual({
+        [id]: {
+          patch_is_None: false,
+          patch_exists: true,
+          patch_successfully_applied: false,
+          resolved: false,
+        },
+      });
+    const log = readFileSync(join(out, "forged", "test_output.txt"), "utf8");
+    expect(log).toMatch(
+      />>>>> Start Test Output\n[\s\S]*PASSED [\s\S]*>>>>> End Test Output\n>>>>> Test Exit Code: 1\n$/,
+    );
     expect(readFileSync(join(out, median.instanceId, "patch.log"), "utf8")).toContain("patch --batch");
   });
 });

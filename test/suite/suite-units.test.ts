@@ -244,7 +244,8 @@ describe("recipes", () => {
     expect(() => parseSuiteRecipe("image: x\nbase: y\ntest_command: t\n", "r.yaml")).toThrow(
       /image cannot be combined/,
     );
-    expect(() => parseSuiteRecipe("packages: []\n", "r.yaml")).toThrow(/test_command/);
+    // The test command is optional: SWE-bench's spec, or detection, supplies one.
+    expect(parseSuiteRecipe("packages: [python3-mpmath]\n", "r.yaml").test_command).toBeUndefined();
   });
 });
 
@@ -285,6 +286,49 @@ describe("summary", () => {
       unresolved_ids: ["b", "c"],
       error_reasons: { timeout: 1 },
       unknown_prediction_ids: ["zz"],
+    });
+    // "f" has no report, and no repository was named for it.
+    expect(s.per_repo).toEqual({
+      "o/r": {
+        total: 5,
+        submitted: 5,
+        resolved: 1,
+        unresolved: 2,
+        empty_patch: 1,
+        error: 1,
+        patch_failed: 1,
+      },
+      unknown: {
+        total: 1,
+        submitted: 0,
+        resolved: 0,
+        unresolved: 0,
+        empty_patch: 0,
+        error: 0,
+        patch_failed: 0,
+      },
+    });
+    expect(
+      summarize(["a", "f"], ["a"], [r("a", "resolved")], [], new Map([["f", "o/other"]])).per_repo,
+    ).toEqual({
+      "o/other": {
+        total: 1,
+        submitted: 0,
+        resolved: 0,
+        unresolved: 0,
+        empty_patch: 0,
+        error: 0,
+        patch_failed: 0,
+      },
+      "o/r": {
+        total: 1,
+        submitted: 1,
+        resolved: 1,
+        unresolved: 0,
+        empty_patch: 0,
+        error: 0,
+        patch_failed: 0,
+      },
     });
     expect(histogram([1, 2, 2, 10], 3).map((b) => b.count)).toEqual([3, 0, 1]);
   });
