@@ -158,13 +158,13 @@ const lines: string[] = [];
 const result: Record<string, unknown> = { dataset: values.dataset, tasks: tasks.length };
 
 // Gold: must resolve.
-const gold =
-  phases.has("gold") || phases.has("systems")
-    ? grade(
-        "gold",
-        tasks.map((t) => ({ instance_id: t.instance_id, model_name_or_path: "gold", model_patch: t.patch })),
-      )
-    : new Map<string, Verdict>();
+// (`systems` without `gold` reads the gold verdicts already in OUT/gold and grades no gold itself.)
+const gold = phases.has("gold")
+  ? grade(
+      "gold",
+      tasks.map((t) => ({ instance_id: t.instance_id, model_name_or_path: "gold", model_patch: t.patch })),
+    )
+  : readVerdicts(join(OUT, "gold"));
 const goldResolved = new Set([...gold].filter(([, v]) => v.resolved).map(([id]) => id));
 
 // Empty: graded anyway, must not resolve.

@@ -386,9 +386,7 @@ export async function buildEnvironmentImage(opts: BuildEnvironmentOptions): Prom
 
   const install = recipe && recipe.setup.length > 0 ? recipe.setup : (eco?.install ?? []);
   const manifests = opts.manifests === false ? [] : (eco?.manifests ?? []);
-  const wanted = [...new Set([...manifests, ...(recipe?.copy ?? [])])].filter((f) =>
-    files.includes(f),
-  );
+  const wanted = [...new Set([...manifests, ...(recipe?.copy ?? [])])].filter((f) => files.includes(f));
   const testCommand = recipe?.test_command;
   const result = (image: string, r: boolean): EnvironmentImage => ({
     image,

@@ -62,7 +62,9 @@ describe.skipIf(!dockerUp)(`DockerSandbox on a real engine${skipReason ? ` (${sk
   it("history 'base': the base commit alone (shallow), a clean checkout, and diffs as usual", async () => {
     const sb = await open({ history: "base", baseCommit: repo.first });
     expect(sb.baseCommit).toBe(repo.first);
-    const r = await sb.exec("git rev-parse HEAD; git rev-list --count HEAD; git rev-parse --is-shallow-repository");
+    const r = await sb.exec(
+      "git rev-parse HEAD; git rev-list --count HEAD; git rev-parse --is-shallow-repository",
+    );
     expect(r.stdout).toBe(`${repo.first}\n1\ntrue\n`);
     expect((await sb.exec("git status --porcelain")).stdout).toBe("");
     // The full history stays the default.
