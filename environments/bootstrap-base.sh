@@ -5,13 +5,14 @@
 #
 #   environments/bootstrap-base.sh [--force] [--image NAME] [--suite SUITE] [--mirror URL]
 #
-# Defaults: image $FIXPOINT_BASE_IMAGE or fixpoint/debian:bookworm, suite bookworm. Skips the
-# build when the image already exists unless --force is given. Needs root (debootstrap) and a
-# running Docker engine.
+# Defaults: suite bookworm; image fixpoint/debian:SUITE (for bookworm without --suite:
+# $FIXPOINT_BASE_IMAGE when set). `--suite bullseye` gives fixpoint/debian:bullseye (Python 3.9,
+# the version SWE-bench runs most Python repositories on). Skips the build when the image
+# already exists unless --force is given. Needs root (debootstrap) and a running Docker engine.
 set -euo pipefail
 
-image="${FIXPOINT_BASE_IMAGE:-fixpoint/debian:bookworm}"
-suite="bookworm"
+image=""
+suite=""
 mirror=""
 force=0
 
@@ -26,6 +27,11 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
+
+if [ -z "$image" ]; then
+  if [ -z "$suite" ]; then image="${FIXPOINT_BASE_IMAGE:-fixpoint/debian:bookworm}"; else image="fixpoint/debian:$suite"; fi
+fi
+suite="${suite:-bookworm}"
 
 if ! docker info >/dev/null 2>&1; then
   echo "bootstrap-base: the Docker engine does not answer (start it: sudo dockerd &, or sudo systemctl start docker)" >&2
@@ -47,6 +53,25 @@ find_mirror() {
   if [ -f /etc/apt/sources.list ]; then
     awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { if ($i !~ /security/) print $i; break } }' \
       /etc/apt/sources.list | head -n1
+  fi
+}
+
+# The security mirror apt uses for SUITE-security (an active URIs:/deb line, never a comment),
+# if the host's apt uses it: a mirror that serves the host's own release is known to be complete.
+find_security() {
+  local f want="$1-security"
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    # deb822 stanzas: the URIs of a stanza whose Suites include SUITE-security.
+    awk -v want="$want" '
+      /^[[:space:]]*$/ { if (ok && uri != "") { print uri; exit } uri = ""; ok = 0; next }
+      /^URIs:/ { for (i = 2; i <= NF; i++) if ($i ~ /debian-security/) uri = $i }
+      /^Suites:/ { for (i = 2; i <= NF; i++) if ($i == want) ok = 1 }
+      END { if (ok && uri != "") print uri }' "$f"
+  done
+  if [ -f /etc/apt/sources.list ]; then
+    awk -v want="$want" '$1 == "deb" { for (i = 2; i < NF; i++) if ($i ~ /^[a-z]+:\/\/.*debian-security/ && $(i + 1) == want) { print $i; break } }' \
+      /etc/apt/sources.list
   fi
 }
 
@@ -79,15 +104,20 @@ Dir::Cache::srcpkgcache "";
 EOF
 printf 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\n' >"$dir/etc/apt/apt.conf.d/90fixpoint"
 
-# Security updates too, when the host uses them.
-if [ "$suite" = bookworm ]; then
-  security="$(grep -ho 'http[s]*://[^ ]*debian-security' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null | head -n1 || true)"
-  {
-    echo "deb $mirror $suite main"
-    echo "deb $mirror $suite-updates main"
-    if [ -n "$security" ]; then echo "deb $security $suite-security main"; fi
-  } >"$dir/etc/apt/sources.list"
-fi
+# Point updates, and security updates when the host's apt uses them for this same release (a
+# mirror may lack files of other releases' security archives: this machine's answers 404 for
+# some of bullseye's). Releases since bullseye name them SUITE-updates and SUITE-security; others
+# keep debootstrap's one line.
+case "$suite" in
+  bullseye|bookworm|trixie)
+    security="$(find_security "$suite" | head -n1)"
+    {
+      echo "deb $mirror $suite main"
+      echo "deb $mirror $suite-updates main"
+      if [ -n "$security" ]; then echo "deb $security $suite-security main"; fi
+    } >"$dir/etc/apt/sources.list"
+    ;;
+esac
 
 tar -C "$dir" -c . | docker import \
   --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \

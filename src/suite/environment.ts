@@ -26,6 +26,8 @@ export interface TaskEnvironmentPlan {
   recipePath?: string;
   /** SWE-bench's spec for the task's repository and version, when there is one: how its tests run and are graded. */
   spec?: SweTestSpec;
+  /** The recipe's commands run in the checkout before its tests (see the recipe's `install`). */
+  install?: string[];
 }
 
 export interface EnvironmentOptions {
@@ -124,6 +126,7 @@ export async function resolveEnvironment(
     ...(framework ? { framework } : {}),
     ...(found ? { recipePath: found.path } : {}),
     ...(spec ? { spec } : {}),
+    ...(recipe?.install.length ? { install: recipe.install } : {}),
   };
   const testCommand = t.testCommand ?? (spec ? specTestCommand(spec) : recipe?.test_command);
   const withCommand = (cmd: string | undefined) => (cmd ? { testCommand: cmd } : {});

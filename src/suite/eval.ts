@@ -126,9 +126,10 @@ async function runSpecScript(
   t: SuiteTask,
   dir: string,
   timeoutMs: number,
+  install: string[],
 ): Promise<GradedRun> {
   const directives = testDirectivesFor(spec, t.testPatch);
-  const script = evalScript(spec, directives);
+  const script = evalScript(spec, directives, install);
   await writeFile(join(dir, "eval.sh"), script);
   const path = `${sb.scratch}/eval.sh`;
   await sb.writeFile(path, script);
@@ -330,7 +331,7 @@ export async function gradeTask(
     const ids = [...t.failToPass, ...t.passToPass];
     // A SWE-bench repository: its spec's script, log parser and time limit, as the official harness runs them.
     const run = env.spec
-      ? await runSpecScript(sb, env.spec, t, dir, opts.timeoutMs)
+      ? await runSpecScript(sb, env.spec, t, dir, opts.timeoutMs, env.install ?? [])
       : await runWithFramework(sb, env, t, ids, opts.timeoutMs);
     const { report, testLog, parse } = run;
     timing.tests = report.durationMs;

@@ -245,7 +245,7 @@ export function specFramework(spec: SweTestSpec): string {
   return "pytest";
 }
 
-export function evalScript(spec: SweTestSpec, directives: string[]): string {
+export function evalScript(spec: SweTestSpec, directives: string[], install: string[] = []): string {
   const label = `${spec.repo} ${spec.version || "(no version)"}`.replace(/[^\w./ ()-]/g, "?");
   return [
     "#!/bin/bash",
@@ -255,6 +255,9 @@ export function evalScript(spec: SweTestSpec, directives: string[]): string {
     "# One stream, so that the markers bracket the test output in the order it was printed.",
     "exec 2>&1",
     ...setupLines(spec),
+    // The local recipe's install step (building C extensions in place…), where SWE-bench's
+    // script re-runs its own install command before the tests.
+    ...install,
     `echo ${shellQuote(SWEBENCH_MARKERS.start)}`,
     [spec.testCommand, ...directives.map(shellQuote)].join(" "),
     "fixpoint_test_exit=$?",

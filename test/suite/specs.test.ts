@@ -274,6 +274,13 @@ describe("evalScript", () => {
     ]);
   });
 
+  it("runs a recipe's install commands after the pre-test steps, before the start marker", () => {
+    const dir = checkout(0);
+    const { out } = runBash(evalScript(fakeSpec({}), [], ["echo install ran"]), dir);
+    const lines = out.split("\n").filter(Boolean);
+    expect(lines.slice(0, 3)).toEqual(["pre-test ran", "install ran", SWEBENCH_MARKERS.start]);
+  });
+
   it("records 0 when the tests pass, and 127 when the command is missing", () => {
     const dir = checkout(0);
     const ok = runBash(evalScript(fakeSpec({ preTest: [] }), []), dir);
