@@ -207,7 +207,7 @@ describe("suite eval (local sandbox)", () => {
       sandbox: "local",
       mirror: suite.mirror,
       cacheDir: tempDir("cache"),
-      timeoutMs: 2000,
+      timeoutMs: 15_000, // the hang task sleeps 60 s; the others must finish well within it, even on a busy machine
       imageTemplate: null,
       log: silentLogger,
     });
