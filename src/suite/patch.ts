@@ -84,8 +84,11 @@ export async function applyTestPatchInSandbox(
   return r.exitCode === 0 ? { ok: true, method: "git-apply", log } : { ok: false, log };
 }
 
-/** Extensions SWE-bench leaves out when it turns a test patch's files into test arguments. */
-const NON_TEST_EXTS = [
+/**
+ * Files SWE-bench leaves out when it turns a test patch's files into test arguments (its
+ * NON_TEST_EXTS; "csv" has no dot there either). One list for both directive rules.
+ */
+export const NON_TEST_EXTS = [
   ".json",
   ".png",
   "csv",
@@ -101,5 +104,10 @@ const NON_TEST_EXTS = [
 
 /** The test files a test patch touches, as test-runner arguments (SWE-bench's "directives"). */
 export function testDirectives(testPatch: string): string[] {
-  return patchedFiles(testPatch).filter((f) => !NON_TEST_EXTS.some((e) => f.endsWith(e)));
+  return patchedFiles(testPatch).filter(isTestDirective);
+}
+
+/** Whether SWE-bench passes this file of a test patch to the test runner. */
+export function isTestDirective(file: string): boolean {
+  return !NON_TEST_EXTS.some((e) => file.endsWith(e));
 }

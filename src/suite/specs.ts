@@ -17,6 +17,7 @@ import { z } from "zod";
 import { describeZodError, errorMessage, shellQuote, UsageError } from "../common/index.js";
 import { summarizePatch } from "../vcs/index.js";
 import { MARKERS } from "./grade.js";
+import { isTestDirective } from "./patch.js";
 
 /** Beside dist/ as beside src/ (both two levels below the package root, which ships environments/). */
 export const BUILTIN_SPECS_DIR = fileURLToPath(new URL("../../environments/swebench/", import.meta.url));
@@ -170,21 +171,6 @@ export function findSweTestSpec(
   };
 }
 
-/** Files SWE-bench does not pass to the test runner (its NON_TEST_EXTS; "csv" has no dot there either). */
-const NON_TEST_EXTS = [
-  ".json",
-  ".png",
-  "csv",
-  ".txt",
-  ".md",
-  ".jpg",
-  ".jpeg",
-  ".pkl",
-  ".yml",
-  ".yaml",
-  ".toml",
-];
-
 /**
  * The test arguments SWE-bench derives from a test patch (its get_test_directives): every file
  * the patch writes, in patch order, but data files; for django, as runtests.py labels —
@@ -195,7 +181,7 @@ export function testDirectivesFor(spec: SweTestSpec, testPatch: string): string[
   // header, so a rename counts under its new name only (patchedFiles would add the old one).
   const files = summarizePatch(testPatch)
     .map((f) => f.path)
-    .filter((f) => !NON_TEST_EXTS.some((ext) => f.endsWith(ext)));
+    .filter(isTestDirective);
   if (spec.directiveStyle !== "django") return files;
   // As SWE-bench does, even for a file that is no module (a template): its label then fails to
   // load, and the tests it would have run are missing from the log either way.
