@@ -11,7 +11,7 @@ import pLimit from "p-limit";
 import { errorMessage, InfraError, shellQuote, UsageError, writeFileAtomic } from "../common/index.js";
 import { createLogger, type Logger } from "../log/index.js";
 import { openSandbox, type Sandbox } from "../sandbox/index.js";
-import type { SuiteTask } from "../task/index.js";
+import type { MultiSweExpectation, SuiteTask } from "../task/index.js";
 import {
   canonicalTestId,
   parseTestOutput,
@@ -28,12 +28,14 @@ import {
   MARKERS,
   pythonJson,
   type Resolution,
+  readStatusMap,
   recordedExitCode,
   type StatusMapParser,
   sweBenchReport,
   type TestsStatus,
   testOutputRegion,
 } from "./grade.js";
+import { gradeMultiSwe, multiSweResult, multiSweTestsStatus } from "./grade-multi.js";
 import { applyPatchInSandbox, applyTestPatchInSandbox, testDirectives } from "./patch.js";
 import type { Prediction } from "./predictions.js";
 import { resolveTaskRepo } from "./repos.js";
@@ -238,6 +240,52 @@ function statusMapParser(framework: string | undefined, root: string, ids: strin
   };
 }
 
+/** The fields of a task report that every graded run has. */
+type RunReportBase = Omit<TaskReport, "status" | "resolved" | "reason">;
+
+/**
+ * Grades a Multi-SWE-bench task's run by its harness's rule (grade-multi.ts) and writes its
+ * report.json shape. A run that cannot be read (a timeout, nothing parsed, a non-zero exit with
+ * no failure logged) is an error, never a pass; its report.json has an empty fix result.
+ */
+async function gradeMultiSweRun(
+  t: SuiteTask,
+  expected: MultiSweExpectation,
+  dir: string,
+  testLog: string,
+  parse: StatusMapParser,
+  timedOut: boolean,
+  empty: boolean,
+  common: RunReportBase,
+): Promise<TaskReport> {
+  const read = readStatusMap(testLog, parse, timedOut);
+  const fix = multiSweResult(read.ok ? read.statusMap : new Map());
+  const [org = "", repo = ""] = t.repoName.split("/");
+  const number = Number(/(\d+)$/.exec(t.instanceId)?.[1] ?? 0);
+  const graded = gradeMultiSwe({ org, repo, number, expected, fix });
+  await writeFileAtomic(join(dir, SWEBENCH_REPORT_FILE), `${JSON.stringify(graded, null, 2)}\n`);
+  if (!read.ok) return { ...common, status: "error", resolved: false, reason: read.reason };
+  const tests = { tests_status: multiSweTestsStatus(expected, fix) };
+  if (empty)
+    return {
+      ...common,
+      ...tests,
+      status: "empty_patch",
+      resolved: false,
+      reason: graded.resolved ? "empty_patch_tests_pass" : "empty_patch",
+    };
+  return graded.resolved
+    ? { ...common, ...tests, status: "resolved", resolved: true }
+    : {
+        ...common,
+        ...tests,
+        status: "unresolved",
+        resolved: false,
+        reason: "tests_failed",
+        error: graded.error_msg,
+      };
+}
+
 /** Grades one prediction in a fresh sandbox. Infrastructure failures throw InfraError. */
 export async function gradeTask(
   t: SuiteTask,
@@ -329,14 +377,29 @@ export async function gradeTask(
     timing.patch = Date.now() - tPatch;
 
     const ids = [...t.failToPass, ...t.passToPass];
-    // A SWE-bench repository: its spec's script, log parser and time limit, as the official harness runs them.
+    // A SWE-bench repository: its spec's script, log parser and time limit, as the official harness
+    // runs them. A Multi-SWE-bench task: the whole suite, as its harness runs it (its grading looks
+    // at every test that passed with the test patch alone, not only the listed ones).
     const run = env.spec
       ? await runSpecScript(sb, env.spec, t, dir, opts.timeoutMs, env.install ?? [])
-      : await runWithFramework(sb, env, t, ids, opts.timeoutMs);
+      : t.multiSwe
+        ? await runWithFramework(sb, { ...env, testSelection: "ids" }, t, [], opts.timeoutMs)
+        : await runWithFramework(sb, env, t, ids, opts.timeoutMs);
     const { report, testLog, parse } = run;
     timing.tests = report.durationMs;
     timing.total = Date.now() - t0;
     await writeFile(join(dir, "test_output.txt"), testLog);
+    const common = {
+      ...base,
+      patch_applied_method: applied.method!,
+      environment: envInfo,
+      test_command: report.command,
+      test_exit_code: report.exitCode,
+      timing_ms: timing,
+      ...(report.counts ? { counts: report.counts } : {}),
+    };
+    if (t.multiSwe)
+      return await gradeMultiSweRun(t, t.multiSwe, dir, testLog, parse, report.timedOut, empty, common);
     const graded = gradeLog({
       log: testLog,
       parse,
@@ -347,15 +410,6 @@ export async function gradeTask(
     // SWE-bench never runs an empty patch, so it has no report.json to compare with.
     const swe = empty ? null : sweBenchReport(t.instanceId, graded);
     if (swe) await writeFileAtomic(join(dir, SWEBENCH_REPORT_FILE), pythonJson(swe));
-    const common = {
-      ...base,
-      patch_applied_method: applied.method!,
-      environment: envInfo,
-      test_command: report.command,
-      test_exit_code: report.exitCode,
-      timing_ms: timing,
-      ...(report.counts ? { counts: report.counts } : {}),
-    };
     // A timeout, nothing parsed (a crash, a collection error, a missing runner), or a log that
     // contradicts the exit code: never a pass.
     if (graded.status === "error")

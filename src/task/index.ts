@@ -19,6 +19,9 @@ export { type LocalTaskOptions, makeLocalTask, readIssueText, resolveRepo } from
 export {
   type LoadedTasks,
   loadTaskFile,
+  type MultiSweExpectation,
+  type MultiSweStatus,
+  type MultiSweTestResult,
   parseTaskFile,
   parseTaskRecord,
   type SuiteTask,

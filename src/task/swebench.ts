@@ -38,6 +38,34 @@ export interface SuiteTask {
   script?: string;
   /** Absolute path of a local git repository holding the task's repository. */
   repoPath?: string;
+  /** Multi-SWE-bench's official per-test results, which its grading compares a run against. */
+  multiSwe?: MultiSweExpectation;
+}
+
+/** A test's status in Multi-SWE-bench's results (a test absent from a run is NONE). */
+export type MultiSweStatus = "PASS" | "FAIL" | "SKIP" | "NONE";
+
+/** One run's results as Multi-SWE-bench records them (`run_result`, `test_patch_result`, …). */
+export interface MultiSweTestResult {
+  passed_tests: string[];
+  failed_tests: string[];
+  skipped_tests: string[];
+}
+
+/**
+ * What a Multi-SWE-bench record says about its tests: the official runs at the base commit
+ * (`run_result`) and with the test patch alone (`test_patch_result`), and the tests by
+ * transition from the test-patch run to the gold run (each `{run, test, fix}`).
+ */
+export interface MultiSweExpectation {
+  runResult: MultiSweTestResult;
+  testPatchResult: MultiSweTestResult;
+  /** Of the gold run, for comparing a gold run here test by test. */
+  fixPatchResult: MultiSweTestResult;
+  f2p: string[];
+  p2p: string[];
+  s2p: string[];
+  n2p: string[];
 }
 
 export interface TaskRecordError {
@@ -115,6 +143,15 @@ const TestMap = z.preprocess(
   (v) => (typeof v === "string" ? JSON.parse(v) : v),
   z.union([z.record(z.string(), z.unknown()), z.array(z.string())]),
 );
+const EMPTY_RESULT = { passed_tests: [], failed_tests: [], skipped_tests: [] };
+const MultiSweResult = z.preprocess(
+  (v) => (typeof v === "string" ? JSON.parse(v) : v),
+  z.object({
+    passed_tests: z.array(z.string()).default([]),
+    failed_tests: z.array(z.string()).default([]),
+    skipped_tests: z.array(z.string()).default([]),
+  }),
+);
 const MultiSweRecord = z.object({
   org: z.string().min(1),
   repo: z.string().min(1),
@@ -134,6 +171,9 @@ const MultiSweRecord = z.object({
   p2p_tests: TestMap.default({}),
   s2p_tests: TestMap.default({}),
   n2p_tests: TestMap.default({}),
+  run_result: MultiSweResult.default(EMPTY_RESULT),
+  test_patch_result: MultiSweResult.default(EMPTY_RESULT),
+  fix_patch_result: MultiSweResult.default(EMPTY_RESULT),
   ...FixpointExtras,
 });
 
@@ -232,6 +272,15 @@ export function parseTaskRecord(raw: unknown, origin: string, baseDir: string): 
       // Tests that were skipped or absent before the fix and pass after it count as fail-to-pass.
       failToPass: [...new Set([...names(d.f2p_tests), ...names(d.s2p_tests), ...names(d.n2p_tests)])],
       passToPass: names(d.p2p_tests),
+      multiSwe: {
+        runResult: d.run_result,
+        testPatchResult: d.test_patch_result,
+        fixPatchResult: d.fix_patch_result,
+        f2p: names(d.f2p_tests),
+        p2p: names(d.p2p_tests),
+        s2p: names(d.s2p_tests),
+        n2p: names(d.n2p_tests),
+      },
       ...ourFields(d, baseDir),
       problem,
       origin,
