@@ -5,6 +5,9 @@
  * patch within the top k) and function-level Acc@5/10 beside a plain BM25-over-whole-files
  * baseline (FTS5 bm25 over file contents with the issue's words, no other signal).
  *
+ * `--tasks` takes a JSON list of SWE-bench records or JSONL files of any suite format, comma-separated
+ * (e.g. the Multi-SWE-bench files, `../shared/datasets/multi-swe-bench/*.jsonl`).
+ *
  *   npx tsx evals/localize/run.ts --tasks /work/shared/datasets/swe-bench-lite-test.json \
  *     --mirrors /work/.mirror [--repos psf/requests,pallets/flask] [--skip-per-repo N] \
  *     [--max-per-repo N] [--snapshots DIR] [--no-history] [--out FILE]
@@ -21,6 +24,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { join } from "node:path";
 import { z } from "zod";
 import { type CodeGraph, localize, openCodeGraph, parseUnifiedDiff } from "../../src/graph/index.js";
+import { loadTaskFile } from "../../src/task/index.js";
 
 const Task = z.object({
   repo: z.string(),
@@ -126,6 +130,34 @@ function bm25Baseline(g: CodeGraph, text: string, k: number): string[] {
   return g.searchFiles(words, k).map((r) => r.path);
 }
 
+/**
+ * The records of a task file: a JSON list of SWE-bench records, or a JSONL file of any format the
+ * suite reads (SWE-bench, Multi-SWE-bench, SWE-PolyBench), mapped to the fields used here.
+ */
+function readTasks(path: string): Task[] {
+  const text = readFileSync(path, "utf8");
+  if (text.trimStart().startsWith("[")) {
+    return (JSON.parse(text) as unknown[]).map((t, i) => {
+      const r = Task.safeParse(t);
+      if (!r.success)
+        throw new Error(`task ${i}: ${r.error.issues[0]?.path.join(".")}: ${r.error.issues[0]?.message}`);
+      return r.data;
+    });
+  }
+  const loaded = loadTaskFile(path);
+  if (loaded.errors.length)
+    throw new Error(`${path}: ${loaded.errors[0]!.where}: ${loaded.errors[0]!.message}`);
+  // Multi-SWE-bench records have no creation date: the PR number orders them the same way.
+  return loaded.tasks.map((t) => ({
+    repo: t.repoName,
+    instance_id: t.instanceId,
+    base_commit: t.baseCommit,
+    patch: t.goldPatch,
+    problem_statement: t.task.problemStatement,
+    created_at: (/(\d+)$/.exec(t.instanceId)?.[1] ?? "").padStart(10, "0"),
+  }));
+}
+
 async function main(): Promise<void> {
   const tasksPath = arg("tasks", "/work/shared/datasets/swe-bench-lite-test.json")!;
   const mirrors = arg("mirrors", "/work/.mirror")!;
@@ -140,13 +172,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(maxPerRepo) || maxPerRepo < 0) throw new Error("--max-per-repo: expected a count");
   if (!Number.isInteger(skipPerRepo) || skipPerRepo < 0) throw new Error("--skip-per-repo: expected a count");
   if (snapshots) mkdirSync(snapshots, { recursive: true });
-  const raw = JSON.parse(readFileSync(tasksPath, "utf8")) as unknown[];
-  const tasks = raw.map((t, i) => {
-    const r = Task.safeParse(t);
-    if (!r.success)
-      throw new Error(`task ${i}: ${r.error.issues[0]?.path.join(".")}: ${r.error.issues[0]?.message}`);
-    return r.data;
-  });
+  const tasks = tasksPath.split(",").flatMap(readTasks);
   const byRepo = new Map<string, Task[]>();
   for (const t of tasks)
     if (!only || only.includes(t.repo)) byRepo.set(t.repo, [...(byRepo.get(t.repo) ?? []), t]);
@@ -178,6 +204,7 @@ async function main(): Promise<void> {
       .slice(skipPerRepo, skipPerRepo + maxPerRepo);
     let rn = 0;
     let r5 = 0;
+    let b5 = 0;
     for (const t of sorted) {
       const snap = snapshots ? join(snapshots, `${t.instance_id}.db`) : null;
       let g: CodeGraph | null = null;
@@ -236,6 +263,7 @@ async function main(): Promise<void> {
         if (gold.every((p) => base.slice(0, k).includes(p))) acc.bm25.set(k, acc.bm25.get(k)! + 1);
       }
       if (gold.every((p) => found.slice(0, 5).includes(p))) r5++;
+      if (gold.every((p) => base.slice(0, 5).includes(p))) b5++;
       if (goldFns.length) {
         acc.fnN++;
         if (goldFns.every((f) => foundSyms.slice(0, 5).includes(f))) acc.fn5++;
@@ -258,7 +286,7 @@ async function main(): Promise<void> {
       writeFileSync(out, `${rows.join("\n")}\n`);
     }
     live?.close();
-    perRepo.push(`${repo}: ${r5}/${rn} file Acc@5`);
+    perRepo.push(`${repo}: ${r5}/${rn} file Acc@5 (BM25 ${b5}/${rn})`);
   }
   const pct = (x: number, n: number) => (n ? `${((100 * x) / n).toFixed(1)}%` : "n/a");
   console.log(`tasks evaluated: ${acc.n}; with gold functions: ${acc.fnN}`);

@@ -15,12 +15,11 @@
  *     [--dataset ../shared/datasets/swe-bench-lite-test.json] [--repos sympy/sympy,psf/requests] \
  *     [--phases gold,empty,systems] [--systems DIR,DIR] [--workers 2] [--timeout 30m] [--instances REGEX]
  */
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { gradeWithCli, type Prediction, ROOT, readVerdicts, type Verdict } from "../common/suite-eval.js";
 
-const ROOT = resolve(import.meta.dirname, "../..");
 const SHARED = resolve(ROOT, "../shared/datasets");
 
 const { values } = parseArgs({
@@ -56,18 +55,6 @@ interface Task {
   repo: string;
   patch: string;
 }
-interface Prediction {
-  instance_id: string;
-  model_name_or_path: string;
-  model_patch: string;
-}
-/** What one graded instance came to, from `suite eval`'s per-task report. */
-interface Verdict {
-  status: string;
-  reason?: string;
-  resolved: boolean;
-}
-
 const allTasks = JSON.parse(readFileSync(values.dataset, "utf8")) as Task[];
 const repos = values.repos ? new Set(values.repos.split(",")) : null;
 const only = values.instances ? new RegExp(values.instances) : null;
@@ -75,75 +62,15 @@ const tasks = allTasks.filter((t) => (!repos || repos.has(t.repo)) && (!only || 
 const repoOf = new Map(allTasks.map((t) => [t.instance_id, t.repo]));
 console.error(`${tasks.length} tasks of ${new Set(tasks.map((t) => t.repo)).size} repositories`);
 
-function writeJsonl(path: string, rows: Prediction[]): void {
-  writeFileSync(path, rows.map((r) => JSON.stringify(r)).join("\n") + (rows.length ? "\n" : ""));
-}
-
-/** Per-task verdicts of a graded folder: fixpoint's own per-task report in each task folder. */
-function readVerdicts(dir: string): Map<string, Verdict> {
-  const out = new Map<string, Verdict>();
-  if (!existsSync(dir)) return out;
-  for (const d of readdirSync(dir, { withFileTypes: true })) {
-    if (!d.isDirectory()) continue;
-    for (const name of ["fixpoint-report.json", "report.json"]) {
-      const p = join(dir, d.name, name);
-      if (!existsSync(p)) continue;
-      const r = JSON.parse(readFileSync(p, "utf8")) as Record<string, unknown>;
-      if (typeof r.instance_id !== "string" || typeof r.status !== "string") continue;
-      out.set(r.instance_id, {
-        status: r.status,
-        resolved: r.resolved === true,
-        ...(typeof r.reason === "string" ? { reason: r.reason } : {}),
-      });
-      break;
-    }
-  }
-  return out;
-}
-
-/** Grades `preds` with `fixpoint suite eval` into OUT/name, skipping instances already graded there. */
-function grade(name: string, preds: Prediction[], extra: string[] = []): Map<string, Verdict> {
-  const dir = join(OUT, name);
-  const done = readVerdicts(dir);
-  const todo = preds.filter((p) => !done.has(p.instance_id) || done.get(p.instance_id)!.reason === "infra");
-  if (todo.length) {
-    const file = join(OUT, `${name}.jsonl`);
-    writeJsonl(file, todo);
-    const started = Date.now();
-    console.error(`${name}: grading ${todo.length} prediction(s)…`);
-    try {
-      execFileSync(
-        process.execPath,
-        [
-          join(ROOT, "bin/fixpoint.js"),
-          "suite",
-          "eval",
-          file,
-          "--tasks",
-          values.dataset!,
-          "--out",
-          dir,
-          "--mirror",
-          values.mirror!,
-          "--sandbox",
-          "docker",
-          "--workers",
-          values.workers!,
-          "--timeout",
-          values.timeout!,
-          "--image-template",
-          "none",
-          ...extra,
-        ],
-        { stdio: ["ignore", "ignore", "inherit"] },
-      );
-    } catch {
-      // suite eval exits non-zero when a task is not resolved; the reports say what happened.
-    }
-    console.error(`${name}: ${((Date.now() - started) / 60_000).toFixed(1)} min`);
-  }
-  return readVerdicts(dir);
-}
+const gradeOptions = {
+  out: OUT,
+  tasks: values.dataset!,
+  mirror: values.mirror!,
+  workers: values.workers!,
+  timeout: values.timeout!,
+};
+const grade = (name: string, preds: Prediction[], extra: string[] = []) =>
+  gradeWithCli(name, preds, { ...gradeOptions, extra });
 
 const phases = new Set(values.phases.split(","));
 const byRepo = (ids: Iterable<string>) => {
