@@ -19,8 +19,15 @@ import { describeZodError, errorMessage, git, gitClient, InfraError, UsageError 
 import { type Logger, silentLogger } from "../log/index.js";
 import { resolveCommit, resolveRepository } from "./checkout.js";
 import { dockerClient, dockerUnavailableMessage } from "./docker.js";
+import {
+  type ContextEntry,
+  detectNative,
+  findSubmodules,
+  nativeCleanup,
+  nativeContext,
+} from "./ecosystem-native.js";
 
-export type Family = "python" | "node" | "go" | "rust" | "java" | "generic";
+export type Family = "python" | "node" | "go" | "rust" | "java" | "cpp" | "generic";
 
 export interface Ecosystem {
   family: Family;
@@ -30,6 +37,10 @@ export interface Ecosystem {
   manifests: string[];
   /** Commands that install the dependencies, run in the image's /testbed with the manifests. */
   install: string[];
+  /** The test command detection proposes (C/C++: build, then ctest / make check). */
+  testCommand?: string;
+  /** The build needs the whole checkout, not the manifests alone (C/C++, see ecosystem-native.ts). */
+  sources?: boolean;
 }
 
 export const EnvRecipeSchema = z
@@ -193,7 +204,7 @@ function detectFrom(files: string[]): Ecosystem | null {
     }
     return { family: "node", packageManager: pm, manifests: [...pkgs, ...lock], install: [install] };
   }
-  return null;
+  return detectNative(files);
 }
 
 /**
@@ -258,14 +269,20 @@ async function imageId(name: string): Promise<string | null> {
 /** Builds an image from an in-memory context; InfraError with the log's last lines on failure. */
 async function dockerBuild(
   tag: string,
-  files: Map<string, Buffer | string>,
+  files: Map<string, Buffer | string | ContextEntry>,
   buildargs: Record<string, string>,
   log: Logger,
 ): Promise<void> {
   const pack = tar.pack();
   for (const [name, content] of files) {
+    if (typeof content === "object" && "linkname" in content) {
+      pack.entry({ name, type: "symlink", linkname: content.linkname, mtime: new Date(0) });
+      continue;
+    }
     const mode = name === "gradlew" || name.endsWith(".sh") ? 0o755 : 0o644;
-    pack.entry({ name, mode, mtime: new Date(0) }, content);
+    if (typeof content === "object" && "mode" in content)
+      pack.entry({ name, mode: content.mode, mtime: new Date(0) }, content.content);
+    else pack.entry({ name, mode, mtime: new Date(0) }, content);
   }
   pack.finalize();
   const docker = dockerClient();
@@ -387,7 +404,7 @@ export async function buildEnvironmentImage(opts: BuildEnvironmentOptions): Prom
   const install = recipe && recipe.setup.length > 0 ? recipe.setup : (eco?.install ?? []);
   const manifests = opts.manifests === false ? [] : (eco?.manifests ?? []);
   const wanted = [...new Set([...manifests, ...(recipe?.copy ?? [])])].filter((f) => files.includes(f));
-  const testCommand = recipe?.test_command;
+  const testCommand = recipe?.test_command ?? eco?.testCommand;
   const result = (image: string, r: boolean): EnvironmentImage => ({
     image,
     reused: r,
@@ -395,6 +412,11 @@ export async function buildEnvironmentImage(opts: BuildEnvironmentOptions): Prom
     ...(testCommand ? { testCommand } : {}),
   });
   if (install.length === 0) return result(fromImage, reused);
+  // C/C++: the warm-up build needs the sources (whether the commands are detected or a recipe's).
+  if (eco?.sources && (opts.manifests !== false || install === eco.install)) {
+    const built = await buildNativeImage(opts.repoPath, fromImage, install, log, opts.baseCommit);
+    return result(built.image, built.reused && reused);
+  }
 
   const context = new Map<string, Buffer | string>();
   for (const f of wanted.sort()) {
@@ -422,4 +444,38 @@ export async function buildEnvironmentImage(opts: BuildEnvironmentOptions): Prom
   context.set("Dockerfile", dockerfile);
   await dockerBuild(image, context, {}, log);
   return result(image, false);
+}
+
+/**
+ * A C/C++ repository image: the checkout and its submodules built once to warm ccache. Tagged by
+ * the build configuration (family image, commands, submodule commits, repository), not by the
+ * sources: one image serves every commit, and a task's build compiles only what differs.
+ */
+async function buildNativeImage(
+  repoPath: string,
+  fromImage: string,
+  install: string[],
+  log: Logger,
+  commit?: string,
+): Promise<{ image: string; reused: boolean }> {
+  const repo = await resolveRepository(repoPath);
+  const sha1 = await resolveCommit(repo, commit ?? "HEAD");
+  const subs = await findSubmodules(repo, sha1);
+  const head = [`FROM ${fromImage}`, "WORKDIR /testbed", "COPY ctx/ /testbed/"];
+  const body = install.map((c) => `RUN ${c.replace(/\n/g, " \\\n  ")}`);
+  const pins = subs.map((s) => `${s.path}@${s.commit}${s.source ? "" : " (missing)"}`);
+  const dockerfile = [...head, ...body, ...nativeCleanup(subs), ""].join("\n");
+  const fromId = (await imageId(fromImage)) ?? fromImage;
+  const hash = sha(dockerfile, fromId, repo, ...pins);
+  const image = `fixpoint-env/${sanitizeName(basename(repoPath.replace(/\/+$/, "")) || "repo")}:${hash.slice(0, 16)}`;
+  if (await imageId(image)) return { image, reused: true };
+  log.info(
+    { image, commit: sha1, submodules: pins },
+    "sandbox: building the project once into an image (ccache)",
+  );
+  const { entries } = await nativeContext(repo, sha1, subs, log);
+  const context = new Map<string, Buffer | string | ContextEntry>(entries);
+  context.set("Dockerfile", dockerfile);
+  await dockerBuild(image, context, {}, log);
+  return { image, reused: false };
 }

@@ -340,3 +340,94 @@ function junitMessage(el: XmlElement, previous: string | undefined): string | un
   const msg = trimMessage(text);
   return previous && msg ? `${previous}\n${msg}` : msg;
 }
+
+/**
+ * CTest's progress lines, `  3/20 Test  #3: format-test ......   Passed    0.12 sec`, named as
+ * Multi-SWE-bench names fmt's tests (the test's name: `format-test`). Passed is a pass; Failed,
+ * an Exception (a crash: `***Exception: SegFault`) and a Timeout are failures; `Not Run` (its
+ * executable was not built) is an error unless the test is Disabled; Skipped is skipped. With
+ * `--output-on-failure` the output printed after a failing test becomes its message.
+ * Format: CMake's ctest (cmCTestRunTest::EndTest); the official harness reads the same lines
+ * (multi-swe-bench/multi-swe-bench, multi_swe_bench/harness/repos/cpp/fmtlib/fmt.py, 06adf198).
+ */
+export function parseCTest(output: string): TestCaseResult[] {
+  const results = new ResultSet();
+  const line =
+    /^\s*\d+\/\d+\s+Test\s+#\d+:\s+(.+?)\s+\.+\s*(?:\*{3})?(Passed|Failed|Not Run|Skipped|Exception|Timeout|[A-Z][\w ]*?)\b(.*?)\s+([\d.]+) sec\s*$/;
+  let open: { name: string; status: TestStatus; durationMs?: number; lines: string[]; why: string } | null =
+    null;
+  const flush = () => {
+    if (!open) return;
+    const message =
+      open.status === "passed"
+        ? undefined
+        : trimMessage([open.why, ...open.lines].filter(Boolean).join("\n"));
+    results.add({
+      name: open.name,
+      status: open.status,
+      ...(open.durationMs !== undefined ? { durationMs: open.durationMs } : {}),
+      ...(message ? { message } : {}),
+    });
+    open = null;
+  };
+  for (const raw of normalizeText(output).split("\n")) {
+    const m = line.exec(raw);
+    if (!m) {
+      // Output of the test before (--output-on-failure), until the next test or the summary.
+      if (open && open.status !== "passed") {
+        if (/^\s*(Start\s+\d+:|\d+% tests passed|Total Test time|The following tests)/.test(raw)) flush();
+        else open.lines.push(raw);
+      }
+      continue;
+    }
+    flush();
+    const [, name, word, rest] = m;
+    const detail = `${word}${rest ?? ""}`.trim();
+    let status: TestStatus;
+    if (word === "Passed") status = "passed";
+    else if (word === "Skipped" || /Disabled/.test(detail)) status = "skipped";
+    else if (word === "Not Run") status = "error";
+    else status = "failed";
+    const durationMs = secondsToMs(m[4]);
+    open = {
+      name: name!,
+      status,
+      ...(durationMs !== undefined ? { durationMs } : {}),
+      lines: [],
+      why: detail,
+    };
+  }
+  flush();
+  return results.list();
+}
+
+/**
+ * Automake's test harness (`make check`): one `PASS: tests/jqtest` line per test, also from
+ * subdirectories (jq's bundled oniguruma adds `PASS: test_utf8`…), coloured or not. XFAIL
+ * counts as a pass and XPASS as a failure, as automake counts them; ERROR is an error. The name
+ * is the rest of the line (a TAP-driven test adds its number and description).
+ * Format: GNU Automake's test-driver / tap-driver; Multi-SWE-bench reads PASS/FAIL/SKIP lines
+ * (multi-swe-bench/multi-swe-bench, multi_swe_bench/harness/repos/c/jqlang/jq.py, 06adf198).
+ */
+export function parseAutomake(output: string): TestCaseResult[] {
+  const results = new ResultSet();
+  const status: Record<string, TestStatus> = {
+    PASS: "passed",
+    XFAIL: "passed",
+    FAIL: "failed",
+    XPASS: "failed",
+    SKIP: "skipped",
+    ERROR: "error",
+  };
+  for (const raw of normalizeText(output).split("\n")) {
+    const m = /^(PASS|FAIL|XFAIL|XPASS|SKIP|ERROR): (\S.*?)\s*$/.exec(raw.trim());
+    if (!m) continue;
+    const s = status[m[1]!]!;
+    results.add({
+      name: m[2]!,
+      status: s,
+      ...(m[1] === "XPASS" ? { message: "unexpected pass (XPASS)" } : {}),
+    });
+  }
+  return results.list();
+}

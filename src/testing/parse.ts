@@ -1,5 +1,5 @@
 import { parseJest, parseMocha, parseVitest } from "./parse-js.js";
-import { parseCargoTest, parseGoTestJson, parseJUnitXml } from "./parse-native.js";
+import { parseAutomake, parseCargoTest, parseCTest, parseGoTestJson, parseJUnitXml } from "./parse-native.js";
 import { parsePytest, parseUnittest } from "./parse-python.js";
 import { parseNodeTest, parseTap } from "./parse-tap.js";
 import { SWEBENCH_LOG_PARSERS, type SweStatus } from "./swebench-logs.js";
@@ -19,6 +19,9 @@ export type Framework =
   | "gradle"
   | "junit"
   | "tap"
+  /** CMake's ctest (one line per test), and automake's `make check` harness (PASS:/FAIL: lines). */
+  | "ctest"
+  | "automake"
   /** sympy's own runner (`bin/test`), read as SWE-bench reads it. */
   | "sympy";
 
@@ -37,6 +40,8 @@ export const PARSERS: Record<Framework, Parser> = {
   gradle: (o) => parseJUnitXml(o),
   junit: (o) => parseJUnitXml(o),
   tap: parseTap,
+  ctest: (o) => parseCTest(o),
+  automake: (o) => parseAutomake(o),
   sympy: (o) => fromStatusMap(SWEBENCH_LOG_PARSERS.sympy!(o)),
 };
 
@@ -66,6 +71,9 @@ const ALIASES: Record<string, Framework> = {
   junitxml: "junit",
   surefire: "maven",
   django: "unittest",
+  cmake: "ctest",
+  autotools: "automake",
+  "make check": "automake",
 };
 
 /** The framework a user-given name means (`node-test`, `go test`, `rust`…), or undefined. */
@@ -89,6 +97,8 @@ export function frameworkFromCommand(command: string): Framework | undefined {
   if (/\bcargo (?:\+\S+ )?(test|nextest)\b/.test(c)) return "cargo";
   if (/\bmvnw?\b/.test(c)) return "maven";
   if (/\bgradlew?\b/.test(c)) return "gradle";
+  if (/\bctest\b/.test(c)) return "ctest";
+  if (/\bmake\b(?:\s+-\S+)*\s+check\b/.test(c)) return "automake";
   return undefined;
 }
 
@@ -103,6 +113,8 @@ export function frameworkFromOutput(output: string): Framework | undefined {
   if (/^test result: (ok|FAILED)\. \d+ passed/m.test(output)) return "cargo";
   if (/^Ran \d+ tests? in /m.test(output)) return "unittest";
   if (/^(not )?ok \d+ /m.test(output)) return "tap";
+  if (/^\s*\d+\/\d+\s+Test\s+#\d+: /m.test(output)) return "ctest";
+  if (/^(PASS|FAIL|XFAIL|SKIP|ERROR): \S/m.test(output) && /^# TOTAL: \d+/m.test(output)) return "automake";
   return undefined;
 }
 

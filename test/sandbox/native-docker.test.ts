@@ -1,0 +1,126 @@
+/**
+ * The C/C++ family in real Docker: a CMake project made here is detected, built once into its
+ * image (ccache warmed), and a task's run in a fresh checkout rebuilds only the changed file
+ * (ccache hits for the rest); a plain Make project runs `make check`. Tests are read with the
+ * ctest / automake parsers through the detected command.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { buildEnvironmentImage, createDockerSandbox } from "../../src/sandbox/index.js";
+import { frameworkFromCommand, parseTestOutput } from "../../src/testing/index.js";
+import { BASE_IMAGE, dockerUp, mustHaveDocker, skipReason } from "./docker-env.js";
+import { git } from "./helpers.js";
+
+const made: string[] = [];
+afterAll(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
+function repoWith(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), "fixpoint-test-native-"));
+  made.push(root);
+  const path = join(root, "native-proj");
+  mkdirSync(path);
+  git(path, "init", "-q", "-b", "main");
+  for (const [k, v] of Object.entries(files)) {
+    mkdirSync(dirname(join(path, k)), { recursive: true });
+    writeFileSync(join(path, k), v);
+  }
+  git(path, "add", "-A");
+  git(path, "commit", "-q", "-m", "init");
+  return path;
+}
+
+const lib = (n: number, k = n) => `int f${n}(int x) { return x * ${k}; }\n`;
+const CMAKE_PROJECT = {
+  "CMakeLists.txt": [
+    "cmake_minimum_required(VERSION 3.10)",
+    "project(demo C)",
+    "enable_testing()",
+    "add_library(demo a.c b.c c.c)",
+    "add_executable(good-test good.c)",
+    "target_link_libraries(good-test demo)",
+    "add_test(NAME good-test COMMAND good-test)",
+    "add_executable(bad-test bad.c)",
+    "target_link_libraries(bad-test demo)",
+    "add_test(NAME bad-test COMMAND bad-test)",
+    "",
+  ].join("\n"),
+  "a.c": lib(1),
+  "b.c": lib(2),
+  "c.c": lib(3),
+  "good.c": "int f2(int);\nint main(void) { return f2(2) == 4 ? 0 : 1; }\n",
+  "bad.c":
+    '#include <stdio.h>\nint f3(int);\nint main(void) { puts("f3 is wrong"); return f3(1) == 4 ? 0 : 1; }\n',
+};
+
+describe.skipIf(!dockerUp && !mustHaveDocker)(`C/C++ environments in Docker ${skipReason}`, () => {
+  it("builds a CMake project once; a run rebuilds only what changed and reads ctest's results", async () => {
+    const repo = repoWith(CMAKE_PROJECT);
+    const t0 = Date.now();
+    const env = await buildEnvironmentImage({ repoPath: repo, baseImage: BASE_IMAGE });
+    expect(env.family).toBe("cpp");
+    expect(env.testCommand).toContain("ctest");
+    const again = await buildEnvironmentImage({ repoPath: repo, baseImage: BASE_IMAGE });
+    expect(again).toMatchObject({ image: env.image, reused: true });
+    const coldMs = Date.now() - t0;
+
+    const sandbox = await createDockerSandbox({ repoPath: repo, image: env.image });
+    try {
+      // A change to one file, as a task's patch would make; the fresh checkout has new mtimes.
+      await sandbox.writeFile("c.c", lib(3, 4));
+      await sandbox.exec("ccache -z >/dev/null");
+      const run = await sandbox.exec(env.testCommand!, { timeoutMs: 300_000 });
+      const results = parseTestOutput(
+        frameworkFromCommand(env.testCommand!)!,
+        `${run.stdout}\n${run.stderr}`,
+      );
+      expect(results.map((r) => [r.name, r.status])).toEqual([
+        ["good-test", "passed"],
+        ["bad-test", "passed"],
+      ]);
+      // a.c, b.c, good.c, bad.c come from the image's cache; c.c is compiled.
+      const stats = (await sandbox.exec("ccache --print-stats")).stdout;
+      const count = (k: string) => Number(new RegExp(`^${k}\\t(\\d+)$`, "m").exec(stats)?.[1] ?? -1);
+      expect(count("direct_cache_hit") + count("preprocessed_cache_hit")).toBe(4);
+      expect(count("cache_miss")).toBe(1);
+
+      await sandbox.writeFile("c.c", lib(3, 5));
+      const failing = await sandbox.exec(env.testCommand!, { timeoutMs: 300_000 });
+      expect(failing.exitCode).not.toBe(0);
+      const bad = parseTestOutput("ctest", failing.stdout).find((r) => r.name === "bad-test");
+      expect(bad?.status).toBe("failed");
+      expect(bad?.message).toContain("f3 is wrong");
+    } finally {
+      await sandbox.close();
+    }
+    expect(coldMs).toBeGreaterThan(0);
+  }, 900_000);
+
+  it("runs a plain Make project's check target", async () => {
+    const repo = repoWith({
+      Makefile: [
+        "all: tool",
+        "tool: tool.c",
+        "\tcc -o tool tool.c",
+        "check: tool",
+        "\t@./tool && echo 'PASS: tool-runs' || echo 'FAIL: tool-runs'",
+        "\t@echo '# TOTAL: 1'",
+        "",
+      ].join("\n"),
+      "tool.c": "int main(void) { return 0; }\n",
+    });
+    const env = await buildEnvironmentImage({ repoPath: repo, baseImage: BASE_IMAGE });
+    expect(env.family).toBe("cpp");
+    const sandbox = await createDockerSandbox({ repoPath: repo, image: env.image });
+    try {
+      const run = await sandbox.exec(env.testCommand!, { timeoutMs: 300_000 });
+      expect(run.exitCode).toBe(0);
+      expect(parseTestOutput("automake", run.stdout)).toEqual([{ name: "tool-runs", status: "passed" }]);
+    } finally {
+      await sandbox.close();
+    }
+  }, 900_000);
+});

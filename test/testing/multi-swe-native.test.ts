@@ -1,0 +1,116 @@
+/**
+ * The ctest and automake parsers on logs captured here from the real builds of Multi-SWE-bench's
+ * C/C++ repositories (testdata/multi-swe-bench/{jq,fmt}, made by evals/multi-swe-bench/
+ * check-native.ts in the cpp images), compared with the official records of the same commits:
+ * the test names must be the dataset's, and the statuses its statuses.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import {
+  frameworkFromCommand,
+  frameworkFromOutput,
+  parseTestOutput,
+  resolveFramework,
+} from "../../src/testing/index.js";
+import { parseAutomake, parseCTest } from "../../src/testing/parse-native.js";
+
+const DATA = join(import.meta.dirname, "testdata", "multi-swe-bench");
+const DATASETS = join(import.meta.dirname, "../../../shared/datasets/multi-swe-bench");
+const read = (p: string) => readFileSync(join(DATA, p), "utf8");
+
+interface Record {
+  instance_id: string;
+  run_result: { passed_tests: string[]; failed_tests: string[] };
+  test_patch_result: { passed_tests: string[]; failed_tests: string[] };
+  fix_patch_result: { passed_tests: string[]; failed_tests: string[] };
+}
+function record(file: string, id: string): Record {
+  const line = readFileSync(join(DATASETS, file), "utf8")
+    .split("\n")
+    .find((l) => l.includes(`"instance_id": "${id}"`));
+  if (!line) throw new Error(`${id} not in ${file}`);
+  return JSON.parse(line) as Record;
+}
+const names = (rs: { name: string; status: string }[], status: string) =>
+  rs
+    .filter((r) => r.status === status)
+    .map((r) => r.name)
+    .sort();
+
+describe("automake's make check (jq)", () => {
+  it("names jq's and its bundled oniguruma's tests as Multi-SWE-bench does (base run of jq-3238)", () => {
+    const log = read("jq/make-check-31dac287.log");
+    const results = parseAutomake(log);
+    const official = record("jqlang__jq.jsonl", "jqlang__jq-3238").run_result;
+    expect(names(results, "passed")).toEqual([...official.passed_tests].sort());
+    expect(names(results, "failed")).toEqual([]);
+    expect(frameworkFromOutput(log)).toBe("automake");
+  });
+
+  it("reads coloured lines and automake's other results", () => {
+    const log = [
+      "\u001b[0;32mPASS\u001b[m: tests/a",
+      "\u001b[0;31mFAIL\u001b[m: tests/b",
+      "XFAIL: tests/c",
+      "XPASS: tests/d",
+      "SKIP: tests/e",
+      "ERROR: tests/f",
+      "PASS: t/tap.test 1 - adds",
+      "# PASS:  2",
+      "make[2]: *** [Makefile:1: check-TESTS] Error 1",
+    ].join("\n");
+    expect(parseAutomake(log)).toEqual([
+      { name: "tests/a", status: "passed" },
+      { name: "tests/b", status: "failed" },
+      { name: "tests/c", status: "passed" },
+      { name: "tests/d", status: "failed", message: "unexpected pass (XPASS)" },
+      { name: "tests/e", status: "skipped" },
+      { name: "tests/f", status: "error" },
+      { name: "t/tap.test 1 - adds", status: "passed" },
+    ]);
+  });
+});
+
+describe("ctest (fmt)", () => {
+  it("reads the result lines, a crash, a test never built, a disabled one, and failing output", () => {
+    const log = [
+      "Test project /opt/build",
+      "      Start  1: assert-test",
+      " 1/5 Test  #1: assert-test ......................   Passed    0.01 sec",
+      "      Start  2: format-test",
+      " 2/5 Test  #2: format-test ......................***Failed    0.12 sec",
+      "[  FAILED  ] format_test.width",
+      "      Start  3: os-test",
+      " 3/5 Test  #3: os-test ..........................***Exception: SegFault  0.20 sec",
+      "      Start  4: ranges-test",
+      "Could not find executable /opt/build/bin/ranges-test",
+      " 4/5 Test  #4: ranges-test ......................***Not Run   0.00 sec",
+      " 5/5 Test  #5: module-test ......................***Not Run (Disabled)   0.00 sec",
+      "",
+      "40% tests passed, 3 tests failed out of 5",
+    ].join("\n");
+    const rs = parseCTest(log);
+    expect(rs.map((r) => [r.name, r.status])).toEqual([
+      ["assert-test", "passed"],
+      ["format-test", "failed"],
+      ["os-test", "failed"],
+      ["ranges-test", "error"],
+      ["module-test", "skipped"],
+    ]);
+    expect(rs[1]?.message).toContain("[  FAILED  ] format_test.width");
+    expect(rs[2]?.message).toContain("Exception: SegFault");
+    expect(rs[1]?.durationMs).toBe(120);
+    expect(frameworkFromOutput(log)).toBe("ctest");
+  });
+
+  it("is chosen by name and by command", () => {
+    expect(resolveFramework("cmake")).toBe("ctest");
+    expect(resolveFramework("autotools")).toBe("automake");
+    expect(frameworkFromCommand("cd build && ctest --output-on-failure")).toBe("ctest");
+    expect(frameworkFromCommand("make -j2 && make check")).toBe("automake");
+    expect(parseTestOutput("ctest", " 1/1 Test #1: x-test ...   Passed    0.00 sec")).toEqual([
+      { name: "x-test", status: "passed", durationMs: 0 },
+    ]);
+  });
+});
