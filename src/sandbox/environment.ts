@@ -26,6 +26,15 @@ import {
   nativeCleanup,
   nativeContext,
 } from "./ecosystem-native.js";
+import {
+  EXTRA_CA_NAME,
+  extraCaLines,
+  hostExtraCaBundle,
+  type NodePlan,
+  nodeInstallCommands,
+  planNode,
+  usesNodePackageManager,
+} from "./ecosystem-node.js";
 
 export type Family = "python" | "node" | "go" | "rust" | "java" | "cpp" | "generic";
 
@@ -51,6 +60,8 @@ export const EnvRecipeSchema = z
     test_command: z.string().min(1).optional(),
     /** Extra files (relative paths) copied into the build next to the manifests. */
     copy: z.array(z.string().min(1)).default([]),
+    /** Node version for a node repository (`16`, `14.21.3`, `>=12 <15`); default from the commit. */
+    node: z.string().min(1).optional(),
   })
   .strict();
 export type EnvRecipe = z.infer<typeof EnvRecipeSchema>;
@@ -191,18 +202,9 @@ function detectFrom(files: string[]): Ecosystem | null {
     const pkgs = files.filter(
       (f) => basename(f) === "package.json" && depth(f) <= 3 && !f.includes("node_modules/"),
     );
-    let pm = "npm";
-    let install = "npm install --ignore-scripts --no-audit --no-fund && npm rebuild";
-    if (has.has("pnpm-lock.yaml")) {
-      pm = "pnpm";
-      install = "npm install -g pnpm && pnpm install --frozen-lockfile --ignore-scripts";
-    } else if (has.has("yarn.lock")) {
-      pm = "yarn";
-      install = "npm install -g yarn && yarn install --frozen-lockfile --ignore-scripts";
-    } else if (lock.length) {
-      install = "npm ci --ignore-scripts --no-audit --no-fund && npm rebuild";
-    }
-    return { family: "node", packageManager: pm, manifests: [...pkgs, ...lock], install: [install] };
+    const pm = has.has("pnpm-lock.yaml") ? "pnpm" : has.has("yarn.lock") ? "yarn" : "npm";
+    // The commands depend on the manifests' contents: see withNodeInstall.
+    return { family: "node", packageManager: pm, manifests: [...pkgs, ...lock], install: [] };
   }
   return detectNative(files);
 }
@@ -213,7 +215,14 @@ function detectFrom(files: string[]): Ecosystem | null {
  * (package.json with its npm/yarn/pnpm lockfile). Null when none is recognised.
  */
 export async function detectEcosystem(repoPath: string, commit?: string): Promise<Ecosystem | null> {
-  return detectFrom(await (await readerFor(repoPath, commit)).list());
+  const reader = await readerFor(repoPath, commit);
+  const files = await reader.list();
+  return withNodeInstall(detectFrom(files), files, reader);
+}
+
+/** A node ecosystem's install commands, which need the manifests' contents (nodeInstallCommands). */
+async function withNodeInstall(eco: Ecosystem | null, files: string[], reader: RepoReader) {
+  return eco?.family === "node" ? { ...eco, install: await nodeInstallCommands(files, reader.read) } : eco;
 }
 
 /** Parses a recipe (YAML text); a UsageError naming the field when it is invalid. */
@@ -345,6 +354,41 @@ export interface EnvironmentImage {
   reused: boolean;
   family: Family;
   testCommand?: string;
+  /** For a node repository: the Node it asks for and whether one was installed over the image's. */
+  node?: Omit<NodePlan, "lines">;
+}
+
+const nodeMajors = new Map<string, Promise<number | null>>();
+
+/** The major of the `node` on an image's PATH (null when none), asked once per image. */
+async function imageNodeMajor(image: string): Promise<number | null> {
+  let p = nodeMajors.get(image);
+  if (!p) {
+    p = (async () => {
+      const docker = dockerClient();
+      const container = await docker.createContainer({
+        Image: image,
+        Cmd: ["sh", "-c", "node --version 2>/dev/null || true"],
+        HostConfig: { NetworkMode: "none", AutoRemove: false },
+      });
+      try {
+        const stream = await container.attach({ stream: true, stdout: true, stderr: true });
+        const chunks: Buffer[] = [];
+        stream.on("data", (c: Buffer) => chunks.push(c));
+        await container.start();
+        await container.wait();
+        // The attached stream is multiplexed: 8-byte frame headers before each chunk.
+        const text = Buffer.concat(chunks).toString("latin1");
+        const m = /v(\d+)\.\d+\.\d+/.exec(text);
+        return m?.[1] ? Number(m[1]) : null;
+      } finally {
+        await container.remove({ force: true }).catch(() => undefined);
+      }
+    })();
+    nodeMajors.set(image, p);
+    p.catch(() => nodeMajors.delete(image));
+  }
+  return p;
 }
 
 function sanitizeName(s: string): string {
@@ -384,7 +428,7 @@ export async function buildEnvironmentImage(opts: BuildEnvironmentOptions): Prom
   const files = await reader.list();
   const recipeBuf = opts.recipe ? null : await reader.read(RECIPE_PATH);
   const recipe = opts.recipe ?? (recipeBuf ? parseEnvRecipe(recipeBuf.toString("utf8")) : null);
-  const eco = detectFrom(files);
+  const eco = await withNodeInstall(detectFrom(files), files, reader);
   const family: Family = eco?.family ?? "generic";
 
   let fromImage: string;
@@ -405,11 +449,30 @@ export async function buildEnvironmentImage(opts: BuildEnvironmentOptions): Prom
   const manifests = opts.manifests === false ? [] : (eco?.manifests ?? []);
   const wanted = [...new Set([...manifests, ...(recipe?.copy ?? [])])].filter((f) => files.includes(f));
   const testCommand = recipe?.test_command ?? eco?.testCommand;
+  let node: NodePlan | undefined;
+  if (family === "node" && install.length > 0) {
+    try {
+      node = await planNode(files, reader.read, recipe?.node, await imageNodeMajor(fromImage));
+    } catch (e) {
+      throw new UsageError(`node version of ${opts.repoPath}: ${errorMessage(e)}`);
+    }
+    if (node.installMajor !== null)
+      log.info({ node: node.requirement }, `sandbox: Node ${node.installMajor} for this commit`);
+  }
   const result = (image: string, r: boolean): EnvironmentImage => ({
     image,
     reused: r,
     family,
     ...(testCommand ? { testCommand } : {}),
+    ...(node
+      ? {
+          node: {
+            requirement: node.requirement,
+            imageMajor: node.imageMajor,
+            installMajor: node.installMajor,
+          },
+        }
+      : {}),
   });
   if (install.length === 0) return result(fromImage, reused);
   // C/C++: the warm-up build needs the sources (whether the commands are detected or a recipe's).
@@ -424,10 +487,17 @@ export async function buildEnvironmentImage(opts: BuildEnvironmentOptions): Prom
     if (buf) context.set(`ctx/${f}`, buf);
   }
   const keep = family === "node" ? "! -name node_modules" : "";
+  // Behind a TLS-intercepting proxy, npm/yarn/pnpm fail (SELF_SIGNED_CERT_IN_CHAIN) unless the
+  // build trusts the CAs the host trusts; other families' images are left as they were.
+  const ca = family === "node" || usesNodePackageManager(install) ? hostExtraCaBundle() : null;
+  const hasManifests = context.size > 0;
+  if (ca) context.set(EXTRA_CA_NAME, ca);
   const dockerfile = [
     `FROM ${fromImage}`,
     "WORKDIR /testbed",
-    context.size ? "COPY ctx/ /testbed/" : "",
+    ...(ca ? extraCaLines() : []),
+    ...(node?.lines ?? []),
+    hasManifests ? "COPY ctx/ /testbed/" : "",
     ...install.map((c) => `RUN ${c.replace(/\n/g, " \\\n  ")}`),
     // Only installed dependencies stay; the checkout arrives later with the real files.
     `RUN find /testbed -mindepth 1 -maxdepth 1 ${keep} -exec rm -rf {} +`,

@@ -157,9 +157,15 @@ export async function resolveEnvironment(
         repoPath: opts.repoPath,
         baseCommit: t.baseCommit,
         ...(base ? { baseImage: base } : {}),
-        recipe: { setup: recipeSetup(recipe), test_command: recipe.test_command, copy: [] },
-        // Debian packages alone need nothing from the repository: one image for every commit.
-        manifests: recipe.setup.length > 0,
+        recipe: {
+          setup: recipeSetup(recipe),
+          test_command: recipe.test_command,
+          copy: [],
+          ...(recipe.node ? { node: recipe.node } : {}),
+        },
+        // Debian packages alone need nothing from the repository: one image for every commit. A
+        // recipe with neither packages nor setup keeps the detected install, from the manifests.
+        manifests: recipe.setup.length > 0 || recipe.packages.length === 0,
         log: opts.log,
       }),
     );

@@ -40,6 +40,8 @@ export const SuiteRecipeSchema = z
      * SWE-bench spec for the repository wins over it; without either, the command is detected.
      */
     test_command: z.string().min(1).optional(),
+    /** Node version for a node repository (`16`, `>=12 <15`); default: what the commit's files ask for. */
+    node: z.string().min(1).optional(),
     /** Parser for the output (pytest, unittest, go, node:test, jest, …); default from the command. */
     framework: z.string().min(1).optional(),
     /** `files`: run the test files the test patch touches (SWE-bench); `ids`: run the named tests. */

@@ -1,3 +1,4 @@
+import { parseJestVerbose, parseMochaJsonFullTitles, parseMochaSpecTitles } from "./multi-swe-js.js";
 import { parseJest, parseMocha, parseVitest } from "./parse-js.js";
 import { parseAutomake, parseCargoTest, parseCTest, parseGoTestJson, parseJUnitXml } from "./parse-native.js";
 import { parsePytest, parseUnittest } from "./parse-python.js";
@@ -23,7 +24,13 @@ export type Framework =
   | "ctest"
   | "automake"
   /** sympy's own runner (`bin/test`), read as SWE-bench reads it. */
-  | "sympy";
+  | "sympy"
+  /** jest's console lines, named as Multi-SWE-bench names them (`file`, `file:title`). */
+  | "jest-verbose"
+  /** mocha's JSON reporter, named by full titles (Multi-SWE-bench's express). */
+  | "mocha-json"
+  /** mocha's spec reporter, named by titles alone (Multi-SWE-bench's newer express). */
+  | "mocha-spec";
 
 export type Parser = (output: string, options?: ParseOptions) => TestCaseResult[];
 
@@ -43,6 +50,9 @@ export const PARSERS: Record<Framework, Parser> = {
   ctest: (o) => parseCTest(o),
   automake: (o) => parseAutomake(o),
   sympy: (o) => fromStatusMap(SWEBENCH_LOG_PARSERS.sympy!(o)),
+  "jest-verbose": parseJestVerbose,
+  "mocha-json": parseMochaJsonFullTitles,
+  "mocha-spec": parseMochaSpecTitles,
 };
 
 const FROM_SWE: Record<SweStatus, TestCaseResult["status"]> = {
