@@ -45,6 +45,8 @@ const STATUS: Record<TestCaseResult["status"], Status> = {
 };
 
 interface RunSummary {
+  /** Finding (or building) the environment image. */
+  envSeconds: number;
   exitCode: number;
   seconds: number;
   statuses: Record<string, Status>;
@@ -64,6 +66,7 @@ const log = createLogger({ level: "warn", pretty: false });
 const timeoutMs = Number(values["timeout-min"]) * 60_000;
 
 async function runOnce(t: SuiteTask, repoPath: string, patches: string[], tag: string): Promise<RunSummary> {
+  const t0 = Date.now();
   const plan = await resolveEnvironment(t, {
     repoPath,
     sandbox: "docker",
@@ -72,6 +75,7 @@ async function runOnce(t: SuiteTask, repoPath: string, patches: string[], tag: s
     log,
   });
   if (!plan.image || !plan.testCommand) throw new Error(`no image or test command for ${t.instanceId}`);
+  const envSeconds = Math.round((Date.now() - t0) / 1000);
   const sandbox = await createDockerSandbox({
     repoPath,
     baseCommit: t.baseCommit,
@@ -97,7 +101,7 @@ async function runOnce(t: SuiteTask, repoPath: string, patches: string[], tag: s
     const framework = plan.framework ?? frameworkFromCommand(plan.testCommand) ?? "ctest";
     const results = parseTestOutput(framework, output);
     const statuses = Object.fromEntries(results.map((x) => [x.name, STATUS[x.status]]));
-    return { exitCode: r.exitCode, seconds, statuses, log: file };
+    return { envSeconds, exitCode: r.exitCode, seconds, statuses, log: file };
   } finally {
     await sandbox.close();
   }
@@ -155,7 +159,9 @@ async function main(): Promise<void> {
       const c = await check(t, repoPath);
       done[t.instanceId] = c;
       writeFileSync(resultsFile, JSON.stringify(done, null, 2));
-      const g = c.gold ? `gold ${c.gold.matches}/${c.gold.listed} (${c.gold.seconds}s)` : "gold -";
+      const g = c.gold
+        ? `gold ${c.gold.matches}/${c.gold.listed} (env ${c.gold.envSeconds}s, run ${c.gold.seconds}s)`
+        : "gold -";
       const o = c.testOnly
         ? `test-only fixed passing ${c.testOnly.passingFixed.length} (${c.testOnly.seconds}s)`
         : "";

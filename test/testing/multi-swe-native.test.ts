@@ -40,12 +40,20 @@ const names = (rs: { name: string; status: string }[], status: string) =>
 
 describe("automake's make check (jq)", () => {
   it("names jq's and its bundled oniguruma's tests as Multi-SWE-bench does (base run of jq-3238)", () => {
-    const log = read("jq/make-check-31dac287.log");
+    const log = read("jq/make-check-31dac287.txt");
     const results = parseAutomake(log);
     const official = record("jqlang__jq.jsonl", "jqlang__jq-3238").run_result;
     expect(names(results, "passed")).toEqual([...official.passed_tests].sort());
     expect(names(results, "failed")).toEqual([]);
     expect(frameworkFromOutput(log)).toBe("automake");
+  });
+
+  it("reads the failing run with jq-3238's test patch as the official test-patch run has it", () => {
+    const results = parseAutomake(read("jq/make-check-test-patch-3238.txt"));
+    const official = record("jqlang__jq.jsonl", "jqlang__jq-3238").test_patch_result;
+    expect(names(results, "failed")).toEqual(["tests/onigtest"]);
+    expect(names(results, "failed")).toEqual([...official.failed_tests].sort());
+    expect(names(results, "passed")).toEqual([...official.passed_tests].sort());
   });
 
   it("reads coloured lines and automake's other results", () => {
