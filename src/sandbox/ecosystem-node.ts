@@ -7,9 +7,10 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import semver from "semver";
+import { parse as parseYaml } from "yaml";
 
 /** Where a Node requirement came from, for logs and reports. */
-export type NodeSource = "recipe" | ".nvmrc" | ".node-version" | "engines.node" | "node-sass";
+export type NodeSource = "recipe" | ".nvmrc" | ".node-version" | "engines.node" | "node-sass" | "lockfile";
 
 export interface NodeRequirement {
   /** A semver range over Node versions (`>=16`, `^14.17.0`, `16.20.2`, `<15`). */
@@ -107,7 +108,77 @@ export async function nodeRequirement(files: string[], read: ReadFile): Promise<
   if (typeof engines === "string" && semver.validRange(engines) && engines.trim() !== "*") {
     return { range: engines.trim(), source: "engines.node" };
   }
-  return pkg ? nodeSassCeiling(pkg) : null;
+  return (pkg ? nodeSassCeiling(pkg) : null) ?? (pkg ? await lockfileEngines(files, read, pkg) : null);
+}
+
+/** The resolved versions' `engines.node` of the direct dependencies, as the lockfile records them. */
+async function directEngines(files: string[], read: ReadFile, pkg: PackageJson): Promise<string[]> {
+  const direct = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies });
+  const text = async (f: string) => (files.includes(f) ? ((await read(f))?.toString("utf8") ?? null) : null);
+  const npmLock = (await text("package-lock.json")) ?? (await text("npm-shrinkwrap.json"));
+  try {
+    if (npmLock) {
+      // lockfileVersion 2 and 3 keep each installed package's manifest fields under `packages`.
+      const packages =
+        (JSON.parse(npmLock) as { packages?: Record<string, { engines?: unknown }> }).packages ?? {};
+      return direct.map((n) => nodeEngine(packages[`node_modules/${n}`]?.engines)).filter(isString);
+    }
+    const pnpm = await text("pnpm-lock.yaml");
+    if (pnpm) {
+      type Dep = { version?: string } | string;
+      const lock = parseYaml(pnpm) as {
+        importers?: Record<string, Record<string, Record<string, Dep>>>;
+        dependencies?: Record<string, Dep>;
+        devDependencies?: Record<string, Dep>;
+        packages?: Record<string, { engines?: unknown }>;
+      };
+      const root = lock.importers?.["."] ?? {
+        dependencies: lock.dependencies ?? {},
+        devDependencies: lock.devDependencies ?? {},
+      };
+      const packages = lock.packages ?? {};
+      const out: string[] = [];
+      for (const deps of [root.dependencies ?? {}, root.devDependencies ?? {}]) {
+        for (const [name, dep] of Object.entries(deps)) {
+          // `4.1.2(@types/node@25.5.0)` → 4.1.2; keys are `name@v` (lockfile 9), `/name@v` (6), `/name/v` (5).
+          const v = (typeof dep === "string" ? dep : (dep.version ?? "")).replace(/\(.*$/, "");
+          const entry = packages[`${name}@${v}`] ?? packages[`/${name}@${v}`] ?? packages[`/${name}/${v}`];
+          const e = nodeEngine(entry?.engines);
+          if (e) out.push(e);
+        }
+      }
+      return out;
+    }
+  } catch {
+    // An unreadable lockfile says nothing about Node; the install will say the rest.
+  }
+  return [];
+}
+
+function nodeEngine(engines: unknown): string | null {
+  const node =
+    typeof engines === "object" && engines !== null ? (engines as { node?: unknown }).node : undefined;
+  return typeof node === "string" && semver.validRange(node) ? node : null;
+}
+
+const isString = (v: string | null): v is string => v !== null;
+
+/**
+ * What the direct dependencies' own `engines.node` allow together, from the lockfile (npm's
+ * lockfile 2/3, pnpm's): the candidate majors every one of them accepts, as a range such as
+ * `20.x || 22.x || 24.x`. A test runner that needs a newer Node than the image's (vitest 4 on
+ * Node 18) is caught here. Null when the lockfile records none, or when they allow every candidate.
+ */
+async function lockfileEngines(
+  files: string[],
+  read: ReadFile,
+  pkg: PackageJson,
+): Promise<NodeRequirement | null> {
+  const ranges = await directEngines(files, read, pkg);
+  if (ranges.length === 0) return null;
+  const ok = CANDIDATE_MAJORS.filter((m) => ranges.every((r) => semver.intersects(r, majorRange(m))));
+  if (ok.length === 0 || ok.length === CANDIDATE_MAJORS.length) return null;
+  return { range: ok.map((m) => `${m}.x`).join(" || "), source: "lockfile" };
 }
 
 /** Node majors we may install, newest first: the even (LTS) lines, which the registry carries. */

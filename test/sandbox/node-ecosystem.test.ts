@@ -57,6 +57,41 @@ describe("the Node a commit asks for", () => {
     expect(await nodeRequirement(...files({ "package.json": "not json" }))).toBeNull();
   });
 
+  it("reads what the direct dependencies' engines allow together from npm's and pnpm's lockfiles", async () => {
+    const pkg = '{"devDependencies":{"vitest":"^4.1.0","tiny":"1.0.0"}}';
+    const npmLock = JSON.stringify({
+      lockfileVersion: 3,
+      packages: {
+        "node_modules/vitest": { version: "4.1.2", engines: { node: "^20.0.0 || ^22.0.0 || >=24.0.0" } },
+        "node_modules/tiny": { version: "1.0.0", engines: { node: ">=8" } },
+        "node_modules/transitive": { version: "1.0.0", engines: { node: ">=26" } },
+      },
+    });
+    const want = { range: "24.x || 22.x || 20.x", source: "lockfile" };
+    expect(await nodeRequirement(...files({ "package.json": pkg, "package-lock.json": npmLock }))).toEqual(
+      want,
+    );
+    const pnpmLock = [
+      "lockfileVersion: '9.0'",
+      "importers:",
+      "  .:",
+      "    devDependencies:",
+      "      vitest:",
+      "        specifier: ^4.1.0",
+      "        version: 4.1.2(@types/node@25.5.0)",
+      "packages:",
+      "  vitest@4.1.2:",
+      "    engines: {node: ^20.0.0 || ^22.0.0 || >=24.0.0}",
+      "",
+    ].join("\n");
+    expect(await nodeRequirement(...files({ "package.json": pkg, "pnpm-lock.yaml": pnpmLock }))).toEqual(
+      want,
+    );
+    // Engines every candidate satisfies say nothing; neither does a lockfile without them.
+    const loose = JSON.stringify({ packages: { "node_modules/tiny": { engines: { node: ">=4" } } } });
+    expect(await nodeRequirement(...files({ "package.json": pkg, "package-lock.json": loose }))).toBeNull();
+  });
+
   it("keeps the image's Node when the range allows it, else the newest major the range allows", () => {
     expect(chooseNodeMajor({ range: ">= 0.10.0", source: "engines.node" }, 18)).toBeNull();
     expect(chooseNodeMajor({ range: "^18.17.0", source: "engines.node" }, 18)).toBeNull();
