@@ -8,6 +8,7 @@ import { errorMessage, FIXPOINT_VERSION, FixpointError } from "../common/index.j
 import { registerGraphCommands } from "./graph.js";
 import { registerInfraCommands } from "./infra.js";
 import { lazyAction } from "./lazy.js";
+import { registerWorkerCommand } from "./queue-commands.js";
 import { registerSuiteCommands } from "./suite-commands.js";
 
 // Command implementations are imported when their command runs (lazyAction): the model SDKs, dockerode,
@@ -121,6 +122,7 @@ export function buildProgram(): Command {
     });
 
   registerSuiteCommands(program);
+  registerWorkerCommand(program);
   registerInfraCommands(program);
   registerGraphCommands(program);
   return program;

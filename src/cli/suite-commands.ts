@@ -4,10 +4,30 @@
  */
 import { type Command, Option } from "commander";
 import { lazyAction } from "./lazy.js";
+import { registerSuiteStatusCommand } from "./queue-commands.js";
+
+/** `--queue` and its companions, shared by `suite run` and `suite eval`. */
+function withQueueFlags(cmd: Command): Command {
+  return cmd
+    .option(
+      "--queue <url>",
+      "run on the workers of a Redis queue (redis://[:password@]host:port[/db], rediss:// for TLS) instead of here",
+    )
+    .option("--detach", "with --queue: enqueue and exit; the workers drain the queue")
+    .option(
+      "--suite-id <id>",
+      "with --queue: the suite's id on the queue (default: from this machine and --out)",
+    )
+    .option(
+      "--queue-attempts <n>",
+      "with --queue: attempts of a job that fails on infrastructure (default 3)",
+    )
+    .option("--queue-backoff <duration>", "with --queue: first wait before a retry, doubling (default 30s)");
+}
 
 export function registerSuiteCommands(program: Command): void {
   const suite = program.command("suite").description("run and grade SWE-bench-style task suites");
-  suite
+  const run = suite
     .command("run")
     .description("run the agent on every task of a task file (SWE-bench JSON/JSONL), resumably")
     .argument(
@@ -62,9 +82,9 @@ export function registerSuiteCommands(program: Command): void {
     )
     .option("--with-hints", "show the tasks' hints_text to the agent (SWE-bench's standard setting does not)")
     .option("--prompts <dir>", "folder of prompt templates")
-    .option("--json", "print one JSON summary")
-    .action(lazyAction(async () => (await import("./suite.js")).runSuiteCommand));
-  suite
+    .option("--json", "print one JSON summary");
+  withQueueFlags(run).action(lazyAction(async () => (await import("./suite.js")).runSuiteCommand));
+  const evaluate = suite
     .command("eval")
     .description("grade predictions: apply each patch in a fresh container, run the task's tests")
     .argument("<predictions>", "predictions.jsonl (instance_id, model_name_or_path, model_patch)")
@@ -86,6 +106,7 @@ export function registerSuiteCommands(program: Command): void {
       "--runs <dir>",
       "folder of the suite run (for cost/steps/time charts; default the predictions' folder)",
     )
-    .option("--json", "print the summary as JSON")
-    .action(lazyAction(async () => (await import("./suite.js")).runEvalCommand));
+    .option("--json", "print the summary as JSON");
+  withQueueFlags(evaluate).action(lazyAction(async () => (await import("./suite.js")).runEvalCommand));
+  registerSuiteStatusCommand(suite);
 }

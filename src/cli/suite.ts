@@ -31,6 +31,15 @@ import { type LoadedTasks, loadTaskFile, type SuiteTask, selectTasks } from "../
 const Positive = (name: string) =>
   z.coerce.number({ error: `${name} must be a number` }).positive(`${name} must be > 0`);
 
+/** `--queue` and its companions (queue-suite.ts runs them). */
+const QueueFlags = {
+  queue: z.string().optional(),
+  detach: z.boolean().default(false),
+  suiteId: z.string().optional(),
+  queueAttempts: z.coerce.number().int().min(1, "--queue-attempts must be ≥ 1").max(20).default(3),
+  queueBackoff: z.string().default("30s"),
+};
+
 const RunFlags = z.object({
   model: z.string({ error: "--model is required" }).min(1),
   out: z.string({ error: "--out is required" }).min(1),
@@ -63,6 +72,7 @@ const RunFlags = z.object({
   withHints: z.boolean().default(false),
   prompts: z.string().optional(),
   json: z.boolean().default(false),
+  ...QueueFlags,
 });
 
 const EvalFlags = z.object({
@@ -80,6 +90,7 @@ const EvalFlags = z.object({
   runs: z.string().optional(),
   gradeEmpty: z.boolean().default(false),
   json: z.boolean().default(false),
+  ...QueueFlags,
 });
 
 function parseFlags<T extends z.ZodType>(schema: T, flags: unknown): z.infer<T> {
@@ -158,15 +169,16 @@ export async function runSuiteCommand(tasksPath: string, rawFlags: Record<string
   const flags = parseFlags(RunFlags, rawFlags);
   registerEnvSecrets();
   const { loaded, tasks } = loadTasks(tasksPath, flags.instances);
-  if (flags.sandbox === "docker" && !(await dockerAvailable())) {
+  if (flags.sandbox === "docker" && !flags.queue && !(await dockerAvailable())) {
     throw new UsageError("--sandbox docker: the Docker engine does not answer");
   }
   const outDir = resolve(flags.out);
   const log = createLogger({ file: join(outDir, "suite.log"), pretty: false });
   const templated = hasModelPlaceholders(flags.model);
   const modelName = flags.modelName ?? flags.model;
-  // Fail on a bad spec before any task runs (a template is checked per task).
-  if (!templated) await createModel(flags.model, {});
+  // Fail on a bad spec before any task runs (a template is checked per task; with --queue the
+  // workers make the model with their own keys).
+  if (!templated && !flags.queue) await createModel(flags.model, {});
   const stop = interruptible();
   const tty = Boolean(process.stderr.isTTY) && !flags.json;
   const bar = progressBar(tty, tasks.length, "tasks");
@@ -174,7 +186,7 @@ export async function runSuiteCommand(tasksPath: string, rawFlags: Record<string
     bar?.update(p.done, { running: p.running, failed: p.failed, cost: `$${p.costUsd.toFixed(4)}` });
   let result: Awaited<ReturnType<typeof runSuite>>;
   try {
-    result = await runSuite({
+    const runOptions: Parameters<typeof runSuite>[0] = {
       tasks,
       outDir,
       workers: flags.workers,
@@ -209,7 +221,10 @@ export async function runSuiteCommand(tasksPath: string, rawFlags: Record<string
       log,
       signal: stop.signal,
       onProgress,
-    });
+    };
+    result = flags.queue
+      ? await (await import("./queue-suite.js")).runOnQueue(tasksPath, flags, runOptions)
+      : await runSuite(runOptions);
   } finally {
     bar?.stop();
     stop.dispose();
@@ -225,6 +240,7 @@ export async function runSuiteCommand(tasksPath: string, rawFlags: Record<string
     interrupted: result.interrupted,
     not_started_cost_cap: result.notStarted,
     retried: result.retried,
+    ...(result.queued ? { queued: result.queued } : {}),
     cost_usd: Number(result.costUsd.toFixed(6)),
     malformed_records: loaded.errors,
   };
@@ -234,7 +250,8 @@ export async function runSuiteCommand(tasksPath: string, rawFlags: Record<string
     console.log(
       `suite run: ${summary.done} done, ${summary.failed.length} failed, ${summary.skipped_already_done} already done, ` +
         `${summary.interrupted.length} interrupted, ${summary.not_started_cost_cap.length} not started (cost cap); ` +
-        `$${summary.cost_usd.toFixed(4)}; predictions: ${summary.predictions}`,
+        `$${summary.cost_usd.toFixed(4)}; predictions: ${summary.predictions}` +
+        (result.queued ? `; ${result.queued.length} left queued for the workers (--detach)` : ""),
     );
   }
   if (stop.interrupted() || result.interrupted.length) return 130;
@@ -254,7 +271,7 @@ export async function runEvalCommand(
   for (const e of preds.errors)
     process.stderr.write(`fixpoint: ${predictionsPath}: ${e.where}: skipped: ${e.message}\n`);
   let kind: "docker" | "local" = flags.sandbox === "local" ? "local" : "docker";
-  if (!(await dockerAvailable()) && kind === "docker") {
+  if (!flags.queue && !(await dockerAvailable()) && kind === "docker") {
     if (flags.sandbox === "docker")
       throw new UsageError("--sandbox docker: the Docker engine does not answer");
     kind = "local";
@@ -271,7 +288,7 @@ export async function runEvalCommand(
   let running = 0;
   let result: Awaited<ReturnType<typeof evaluatePredictions>>;
   try {
-    result = await evaluatePredictions({
+    const evalOptions: Parameters<typeof evaluatePredictions>[0] = {
       tasks,
       predictions,
       outDir,
@@ -298,7 +315,10 @@ export async function runEvalCommand(
         if (r.status === "error") failed++;
         bar?.update(done, { running, failed, cost: "" });
       },
-    });
+    };
+    result = flags.queue
+      ? await (await import("./queue-suite.js")).evaluateOnQueueCommand(flags.tasks, flags, evalOptions)
+      : await evaluatePredictions(evalOptions);
   } finally {
     bar?.stop();
     stop.dispose();

@@ -60,9 +60,11 @@ export {
   agentTask,
   readStatus,
   runSuite,
+  runSuiteTask,
   type SuiteProgress,
   type SuiteRunOptions,
   type SuiteRunResult,
+  type SuiteTaskOptions,
   type TaskRunState,
   type TaskStatusRecord,
 } from "./run.js";

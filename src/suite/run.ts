@@ -103,6 +103,8 @@ export interface SuiteRunResult {
   notStarted: string[];
   /** Tasks that needed an infrastructure retry. */
   retried: string[];
+  /** `suite run --queue --detach`: left queued for the workers. */
+  queued?: string[];
   costUsd: number;
   predictionsPath: string;
 }
@@ -249,6 +251,23 @@ export async function runSuite(opts: SuiteRunOptions): Promise<SuiteRunResult> {
   return result;
 }
 
+/** What one task needs of the suite's options (the queue's workers run tasks one by one). */
+export type SuiteTaskOptions = Omit<
+  SuiteRunOptions,
+  "tasks" | "workers" | "redo" | "maxCostTotal" | "modelName" | "onProgress"
+>;
+
+/**
+ * Runs one task into `<outDir>/<instance_id>/` exactly as `runSuite` does (the same folder and
+ * status.json), for the queue's workers; `maxInfraAttempts` bounds its own infrastructure retries.
+ */
+export async function runSuiteTask(t: SuiteTask, opts: SuiteTaskOptions): Promise<TaskStatusRecord> {
+  let kind: "docker" | "local" = opts.sandbox === "local" ? "local" : "docker";
+  if (opts.sandbox === "auto" && !(await dockerAvailable())) kind = "local";
+  await mkdir(opts.outDir, { recursive: true });
+  return runOne(t, kind, opts, { retried: [] });
+}
+
 function readPatch(dir: string): string {
   const p = join(dir, "patch.diff");
   return existsSync(p) ? readFileSync(p, "utf8") : "";
@@ -257,8 +276,8 @@ function readPatch(dir: string): string {
 async function runOne(
   t: SuiteTask,
   kind: "docker" | "local",
-  opts: SuiteRunOptions,
-  result: SuiteRunResult,
+  opts: SuiteTaskOptions,
+  result: Pick<SuiteRunResult, "retried">,
 ): Promise<TaskStatusRecord> {
   const dir = join(opts.outDir, taskDirName(t.instanceId));
   await mkdir(dir, { recursive: true });
