@@ -50,6 +50,8 @@ interface Row {
   envMs?: number;
   envReused?: boolean;
   fixMs?: number;
+  /** Opening the sandbox from the built image and applying the patches, before the fix run. */
+  startMs?: number;
   testMs?: number;
   listed: number;
   /** Listed tests whose gold-run status differs from the dataset's `fix` status. */
@@ -59,7 +61,7 @@ interface Row {
   error?: string;
 }
 
-/** Every `|`-free `{...}` of the dataset's four transition maps. */
+/** The tests a record lists (its four transition maps), and those that must fail without the fix. */
 function expected(raw: Record<string, unknown>): { all: Expected; failToPass: string[] } {
   const pick = (k: string) => (raw[k] ?? {}) as Expected;
   const f2p = { ...pick("f2p_tests"), ...pick("s2p_tests"), ...pick("n2p_tests") };
@@ -82,8 +84,9 @@ async function runOnce(
   patches: string[],
   command: string,
   install: string[],
-): Promise<{ output: string; ms: number }> {
+): Promise<{ output: string; ms: number; startMs: number }> {
   let sb: Sandbox | undefined;
+  const opened = Date.now();
   try {
     sb = await openSandbox({
       kind: "docker",
@@ -106,12 +109,13 @@ async function runOnce(
     const started = Date.now();
     const r = await sb.exec(`(${command}) 2>&1`, { timeoutMs });
     if (r.timedOut) throw new Error(`the tests timed out after ${values.timeout}`);
-    return { output: r.stdout + r.stderr, ms: Date.now() - started };
+    return { output: r.stdout + r.stderr, ms: Date.now() - started, startMs: started - opened };
   } finally {
     await sb?.close();
   }
 }
 
+const sec = (ms: number | undefined) => `${((ms ?? 0) / 1000).toFixed(1)}s`;
 const rows: Row[] = [];
 for (const repoFile of values.repos!.split(",")) {
   const lines = readFileSync(join(DATA, `${repoFile}.jsonl`), "utf8")
@@ -152,10 +156,15 @@ for (const repoFile of values.repos!.split(",")) {
         const r = await runOnce(t, plan.image!, repoPath, patches, plan.testCommand!, plan.install ?? []);
         if (values.logs) writeFileSync(join(OUT, `${t.instanceId}.${kind}.log`), r.output);
         const parsed = parseTestOutput(plan.framework!, r.output);
-        return { ms: r.ms, map: new Map<string, TestStatus>(parsed.map((x) => [x.name, x.status])) };
+        return {
+          ms: r.ms,
+          startMs: r.startMs,
+          map: new Map<string, TestStatus>(parsed.map((x) => [x.name, x.status])),
+        };
       };
       const fix = await results([t.testPatch, t.goldPatch], "fix");
       row.fixMs = fix.ms;
+      row.startMs = fix.startMs;
       for (const [name, want] of Object.entries(all)) {
         const got = multiSweStatus(fix.map, name);
         if (got !== want.fix) row.mismatches.push(`${name}: ${got}, dataset ${want.fix}`);
@@ -171,7 +180,7 @@ for (const repoFile of values.repos!.split(",")) {
     appendFileSync(join(OUT, "results.jsonl"), `${JSON.stringify(row)}\n`);
     const ok = !row.error && row.mismatches.length === 0 && row.passWithoutFix.length === 0;
     console.log(
-      `${ok ? "ok  " : "FAIL"} ${row.id} env ${((row.envMs ?? 0) / 1000).toFixed(1)}s fix-run ${((row.fixMs ?? 0) / 1000).toFixed(1)}s` +
+      `${ok ? "ok  " : "FAIL"} ${row.id} env ${sec(row.envMs)} start ${sec(row.startMs)} fix-run ${sec(row.fixMs)}` +
         (row.error ? ` error: ${row.error}` : "") +
         (row.mismatches.length
           ? ` mismatches ${row.mismatches.length}: ${row.mismatches.slice(0, 3).join("; ")}`
@@ -179,6 +188,22 @@ for (const repoFile of values.repos!.split(",")) {
         (row.passWithoutFix.length ? ` pass without fix: ${row.passWithoutFix.join("; ")}` : ""),
     );
   }
+}
+
+const median = (xs: number[]) =>
+  xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : undefined;
+console.log(
+  "\n| repository | images | build of a new image (median) | task start from a built image (median) | gold run (median) |",
+);
+console.log("|---|---|---|---|---|");
+for (const repo of [...new Set(rows.map((r) => r.repo))]) {
+  const rs = rows.filter((r) => r.repo === repo && !r.error);
+  // The first task of an image paid for its build; the others found it.
+  const firsts = rs.filter((r, i) => rs.findIndex((x) => x.image === r.image) === i);
+  const builds = firsts.map((r) => r.envMs ?? 0);
+  console.log(
+    `| ${repo} | ${firsts.length} | ${sec(median(builds))} | ${sec(median(rs.map((r) => r.startMs ?? 0)))} | ${sec(median(rs.map((r) => r.fixMs ?? 0)))} |`,
+  );
 }
 
 console.log("\n| repository | tasks | gold matches the dataset | f2p fail without the fix | exceptions |");
