@@ -68,7 +68,12 @@ export function warmupCommands(kind: NativeBuild, jobs = 2): string[] {
         : `make -j${jobs}`;
   // The cache is an accelerator: a commit that does not build here still yields an image, and
   // the task's own build shows the error.
-  return [`{ ${build}; } || echo "fixpoint: the warm-up build failed; the cache keeps what compiled"`];
+  const warm = `{ ${build}; } || echo "fixpoint: the warm-up build failed; the cache keeps what compiled"`;
+  if (kind !== "cmake") return [warm];
+  // The build tree stays configured but without its products: a task's checkout carries its
+  // commit's timestamps (older than these objects), so make would keep objects of the warmed
+  // commit for sources that differ. Rebuilt from ccache instead, they match the task's sources.
+  return [warm, `cmake --build ${CMAKE_BUILD_DIR} --target clean || rm -rf ${CMAKE_BUILD_DIR}/*`];
 }
 
 /** Build and run the tests, from the checkout root; what a run's build reuses is in the image. */
@@ -77,8 +82,10 @@ export function nativeTestCommand(kind: NativeBuild, jobs = 2): string {
     return `cmake -S . -B ${CMAKE_BUILD_DIR} && cmake --build ${CMAKE_BUILD_DIR} -j${jobs} && ctest --test-dir ${CMAKE_BUILD_DIR} --output-on-failure`;
   if (kind === "autotools")
     return `{ [ -f Makefile ] || { ${AUTOTOOLS_CONFIGURE}; }; } && make -j${jobs} && make check`;
-  // Plain Make: `check` when the Makefile has it (make -n says so without running), else `test`.
-  return `make -j${jobs} && if make -n check >/dev/null 2>&1; then make check; else make test; fi`;
+  // Plain Make: `check` when the Makefile has it (make -n says so without running), else
+  // `test`; the target goes through a variable so that the command names no parser it may not
+  // have (the output says which, if any).
+  return `make -j${jobs} && t=check && { make -n "$t" >/dev/null 2>&1 || t=test; } && make "$t"`;
 }
 
 export interface NativeEcosystem {
