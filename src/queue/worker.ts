@@ -88,6 +88,13 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     const attempt = job.attemptsMade + 1;
     const lastAttempt = attempt >= (job.opts.attempts ?? 1);
     const abort = AbortSignal.any([stopping.signal, ...(signal ? [signal] : [])]);
+    // The suite's total cost, counted by every worker: checked before a task starts, as `suite run` does.
+    const cap = data.kind === "run" ? data.settings.max_cost_total : undefined;
+    if (cap !== undefined && Number((await redis.get(costKey(data.suite))) ?? 0) >= cap) {
+      say(`not started ${t.instanceId}: the suite's cost cap is reached`);
+      const now = Date.now();
+      return { kind: "run", not_started: true, worker: opts.name, started_at: now, finished_at: now };
+    }
     const dir = await mkdtemp(join(opts.workDir, "job-"));
     const startedAt = Date.now();
     say(`start ${data.kind} ${t.instanceId} (job ${job.id}, attempt ${attempt})`);
@@ -101,9 +108,7 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
       if (data.kind === "run") {
         const r = await runJob(data, t, dir, abort, attempt, lastAttempt);
         if (r === "interrupted") return await handBack();
-        say(
-          `end run ${t.instanceId}: ${r.not_started ? "not started (cost cap)" : (r.status.exit_status ?? r.status.state)}`,
-        );
+        if (!r.not_started) say(`end run ${t.instanceId}: ${r.status.exit_status ?? r.status.state}`);
         return r;
       }
       const r = await evalJob(data, t, dir, attempt, lastAttempt);
@@ -129,12 +134,6 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
   ): Promise<RunResult | "interrupted"> => {
     const s = data.settings;
     const started_at = Date.now();
-    // The suite's total cost, counted by every worker: checked before a task starts, as `suite run` does.
-    if (s.max_cost_total !== undefined) {
-      const spent = Number((await redis.get(costKey(data.suite))) ?? 0);
-      if (spent >= s.max_cost_total)
-        return { kind: "run", not_started: true, worker: opts.name, started_at, finished_at: Date.now() };
-    }
     let promptsDir: string | undefined;
     if (s.prompts) {
       promptsDir = join(dir, "..", `${dir.split("/").pop()}-prompts`);
