@@ -135,6 +135,7 @@ export async function driveJobs(o: DriveOptions): Promise<DriveResult> {
       return false;
     };
     let lastSweep = 0;
+    o.signal?.addEventListener("abort", () => wake(), { once: true });
     while (pending.size) {
       if (o.signal?.aborted && !interruptHandled) {
         interruptHandled = true;
@@ -163,7 +164,6 @@ export async function driveJobs(o: DriveOptions): Promise<DriveResult> {
           clearTimeout(timer);
           resolve();
         };
-        o.signal?.addEventListener("abort", wake, { once: true });
       });
       wake = () => {};
     }

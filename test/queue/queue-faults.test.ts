@@ -156,6 +156,26 @@ describe("queue faults", () => {
     expect(await stopWorkers([w3!])).toEqual([0]);
   }, 120_000);
 
+  it("Ctrl-C on the coordinator: waiting jobs removed, the running task finishes and is recorded, exit 130", async () => {
+    const suite = await fixtureSuite(2);
+    const out = join(tempDir("qint"), "out");
+    const [w] = await startWorkers(redis.url, suite, ["i1"]);
+    const c = coordinator(redis.url, suite.tasksPath, out, `scripted:${slowScript(2)}`, ["--no-test-gate"]);
+    await w!.waitFor(/start run/);
+    const r = await c.kill("SIGINT");
+    expect(r.code, r.stderr).toBe(130);
+    const summary = JSON.parse(r.stdout);
+    const [running] = w!.starts();
+    expect(summary.done).toBe(1);
+    expect(sorted(summary.interrupted)).toEqual(sorted(suite.ids.filter((id) => id !== running)));
+    expect(predictionIds(out)).toEqual([running]);
+    expect(statusOf(out, running!)).toMatchObject({ state: "done", queue: { worker: "i1" } });
+    // Nothing is left for the workers: the worker starts nothing else.
+    await new Promise((res) => setTimeout(res, 1500));
+    expect(w!.starts()).toEqual([running]);
+    expect(await stopWorkers([w!])).toEqual([0]);
+  }, 60_000);
+
   it("an agent outcome (exit_steps) is a result: recorded once, never retried", async () => {
     const suite = await fixtureSuite();
     const id = suite.ids[0]!;
