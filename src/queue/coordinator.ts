@@ -145,6 +145,7 @@ export async function runSuiteOnQueue(o: QueueRunOptions): Promise<SuiteRunResul
       kind: "run",
       suiteId,
       entries,
+      recorded: result.skipped,
       attempts: o.attempts ?? 3,
       backoffMs: o.backoffMs ?? 30_000,
       redo: o.redo ?? false,

@@ -20,6 +20,8 @@ export interface DriveOptions {
   kind: JobKind;
   suiteId: string;
   entries: JobEntry[];
+  /** Tasks already recorded: a job of theirs still on the queue (the coordinator stopped before removing it) goes. */
+  recorded?: string[];
   /** Attempts of a job that fails on infrastructure, and the first backoff (doubling). */
   attempts: number;
   backoffMs: number;
@@ -71,6 +73,10 @@ export async function driveJobs(o: DriveOptions): Promise<DriveResult> {
       };
       events.on("completed", onEnd);
       events.on("failed", onEnd);
+    }
+    for (const instanceId of o.recorded ?? []) {
+      const job = await queue.getJob(jobIdFor(o.kind, o.suiteId, instanceId));
+      if (job && ["completed", "failed"].includes(await job.getState())) await job.remove();
     }
     for (const e of o.entries) {
       if (o.signal?.aborted) {

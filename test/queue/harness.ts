@@ -139,19 +139,28 @@ export async function killLeftovers(): Promise<void> {
   await Promise.all([...spawned].map((p) => p.kill("SIGKILL")));
 }
 
-export function startWorker(url: string, name: string, suite: FixtureSuite, extra: string[] = []): Proc {
-  return fixpoint([
-    "worker",
-    "--queue",
-    url,
-    "--name",
-    name,
-    "--mirror",
-    suite.mirror,
-    "--cache-dir",
-    tempDir("wcache"),
-    ...extra,
-  ]);
+export function startWorker(
+  url: string,
+  name: string,
+  suite: FixtureSuite,
+  extra: string[] = [],
+  env: Record<string, string> = {},
+): Proc {
+  return fixpoint(
+    [
+      "worker",
+      "--queue",
+      url,
+      "--name",
+      name,
+      "--mirror",
+      suite.mirror,
+      "--cache-dir",
+      tempDir("wcache"),
+      ...extra,
+    ],
+    env,
+  );
 }
 
 export async function startWorkers(url: string, suite: FixtureSuite, names: string[], extra: string[] = []) {

@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../support/fixtures.js";
 import {
   coordinator,
+  fixpoint,
   fixtureSuite,
   killLeftovers,
   predictionIds,
@@ -174,6 +175,29 @@ describe("queue faults", () => {
     await new Promise((res) => setTimeout(res, 1500));
     expect(w!.starts()).toEqual([running]);
     expect(await stopWorkers([w!])).toEqual([0]);
+  }, 60_000);
+
+  it("an infrastructure failure is retried with backoff a bounded number of times, then recorded as not final (exit 3)", async () => {
+    const suite = await fixtureSuite();
+    const id = suite.ids[0]!;
+    const out = join(tempDir("qinfra"), "out");
+    // A worker whose Docker engine does not answer: every attempt of a Docker task fails on infrastructure.
+    const broken = startWorker(redis.url, "no-engine", suite, [], {
+      DOCKER_HOST: "unix:///nonexistent/docker.sock",
+    });
+    await broken.waitFor(/ready/);
+    const r = await fixpoint(
+      ["suite", "run", suite.tasksPath, "--queue", redis.url, "--out", out, "--model", "scripted:{script}"]
+        .concat(["--sandbox", "docker", "--image-template", "none", "--instances", id, "--json"])
+        .concat(["--queue-attempts", "3", "--queue-backoff", "500ms"]),
+    ).done;
+    expect(r.code, r.stderr).toBe(3);
+    expect(JSON.parse(r.stdout).failed).toEqual([id]);
+    expect(broken.starts()).toEqual([id, id, id]);
+    expect(broken.stdout).toMatch(/attempt 1\)[\s\S]*attempt 2\)[\s\S]*attempt 3\)/);
+    expect(statusOf(out, id)).toMatchObject({ state: "error", final: false, attempts: 3 });
+    expect(existsSync(join(out, "predictions.jsonl")) ? predictionIds(out) : []).toEqual([]);
+    expect(await stopWorkers([broken])).toEqual([0]);
   }, 60_000);
 
   it("an agent outcome (exit_steps) is a result: recorded once, never retried", async () => {
