@@ -5,7 +5,7 @@
  * the workers' environment. Results carry the task's folder, gzipped.
  */
 import { readdir, readFile } from "node:fs/promises";
-import { join, normalize, sep } from "node:path";
+import { isAbsolute, join, normalize, sep } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { z } from "zod";
 import { describeZodError } from "../common/index.js";
@@ -165,7 +165,7 @@ export function unpackFiles(packed: string): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
   for (const [p, b64] of Object.entries(files)) {
     const n = normalize(p);
-    if (n.startsWith("..") || n.startsWith(sep) || n.includes(`${sep}..${sep}`) || n === ".")
+    if (n === ".." || n.startsWith(`..${sep}`) || isAbsolute(n) || n === ".")
       throw new Error(`result: file path ${JSON.stringify(p)} leaves the task folder`);
     out.set(n, Buffer.from(b64, "base64"));
   }
