@@ -81,6 +81,22 @@ describe("automake's make check (jq)", () => {
 });
 
 describe("ctest (fmt)", () => {
+  it("names fmt's tests as Multi-SWE-bench does (gold run of fmt-4310)", () => {
+    const log = read("fmt/ctest-gold-4310.txt");
+    const results = parseCTest(log);
+    const official = record("fmtlib__fmt.jsonl", "fmtlib__fmt-4310").fix_patch_result;
+    expect(results).toHaveLength(21);
+    expect(names(results, "passed")).toEqual([...official.passed_tests].sort());
+    expect(frameworkFromOutput(log)).toBe("ctest");
+  });
+
+  it("finds no test in a build that failed before ctest ran, as the official test-patch run has none", () => {
+    const log = read("fmt/build-fails-test-patch-4310.txt");
+    expect(log).toContain("error:");
+    expect(parseCTest(log)).toEqual([]);
+    expect(record("fmtlib__fmt.jsonl", "fmtlib__fmt-4310").test_patch_result.passed_tests).toEqual([]);
+  });
+
   it("reads the result lines, a crash, a test never built, a disabled one, and failing output", () => {
     const log = [
       "Test project /opt/build",
