@@ -22,7 +22,11 @@ const Flags = z.object({
   recipes: z.string().optional(),
   baselineCache: z.string().optional(),
   workDir: z.string().optional(),
-  name: z.string().min(1).optional(),
+  // Part of a Redis client name: no spaces.
+  name: z
+    .string()
+    .regex(/^[\w.:@-]{1,64}$/, "--name: use at most 64 of [A-Za-z0-9_.:@-]")
+    .optional(),
   grace: z.string().default("5m"),
   lockDuration: z.string().default("60s"),
 });

@@ -87,7 +87,6 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     }
     const attempt = job.attemptsMade + 1;
     const lastAttempt = attempt >= (job.opts.attempts ?? 1);
-    const abort = AbortSignal.any([stopping.signal, ...(signal ? [signal] : [])]);
     // The suite's total cost, counted by every worker: checked before a task starts, as `suite run` does.
     const cap = data.kind === "run" ? data.settings.max_cost_total : undefined;
     if (cap !== undefined && Number((await redis.get(costKey(data.suite))) ?? 0) >= cap) {
@@ -95,6 +94,13 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
       const now = Date.now();
       return { kind: "run", not_started: true, worker: opts.name, started_at: now, finished_at: now };
     }
+    // Stopping the worker or cancelling the job interrupts the task (AbortSignal.any needs Node 20.3).
+    const ac = new AbortController();
+    const forward = () => ac.abort();
+    for (const sig of [stopping.signal, signal])
+      if (sig?.aborted) ac.abort();
+      else sig?.addEventListener("abort", forward, { once: true });
+    const abort = ac.signal;
     const dir = await mkdtemp(join(opts.workDir, "job-"));
     const startedAt = Date.now();
     say(`start ${data.kind} ${t.instanceId} (job ${job.id}, attempt ${attempt})`);
@@ -111,8 +117,8 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
         if (!r.not_started) say(`end run ${t.instanceId}: ${r.status.exit_status ?? r.status.state}`);
         return r;
       }
+      // A grading is not interrupted (its test run is bounded by the eval's --timeout): it finishes.
       const r = await evalJob(data, t, dir, attempt, lastAttempt);
-      if (abort.aborted) return await handBack();
       say(`end eval ${t.instanceId}: ${r.report.status}`);
       return r;
     } catch (e) {
@@ -120,6 +126,8 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
         say(`failed ${data.kind} ${t.instanceId} (job ${job.id}): ${errorMessage(e)}`);
       throw e;
     } finally {
+      stopping.signal.removeEventListener("abort", forward);
+      signal?.removeEventListener("abort", forward);
       await rm(dir, { recursive: true, force: true });
     }
   };
