@@ -3,13 +3,18 @@
  * folder, append-only so a restart keeps the jobs), real `fixpoint worker` processes and real
  * coordinators (`fixpoint suite run --queue`), with the fixture suite and scripted models.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { type FixtureSuite, makeFixtureSuite } from "../../evals/suite/make-fixture-suite.js";
 import { BIN, type CliResult, cleanEnv } from "../support/cli.js";
 import { tempDir } from "../support/fixtures.js";
+
+/** Whether redis-server is installed (Debian's `redis-server`). Under CI=true its absence is a failure. */
+export const redisInstalled = spawnSync("redis-server", ["--version"]).status === 0;
+if (!redisInstalled && process.env.CI === "true")
+  throw new Error("CI=true but redis-server is not installed");
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

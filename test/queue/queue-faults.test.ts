@@ -2,7 +2,9 @@
  * The queue's faults, each with a real redis-server, real `fixpoint worker` processes and real
  * coordinators: a worker killed mid-task, the coordinator killed and started again, Redis
  * stopped and started again mid-suite, the total cost cap across workers, SIGTERM on a worker
- * (finish within the grace period, or hand back), and an agent outcome that is never retried.
+ * (finish within the grace period, or hand back), Ctrl-C on the coordinator, infrastructure
+ * failures retried a bounded number of times, and an agent outcome that is never retried.
+ * Skipped where redis-server is not installed; under CI=true that is a failure.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -15,6 +17,7 @@ import {
   killLeftovers,
   predictionIds,
   RedisServer,
+  redisInstalled,
   slowScript,
   startWorker,
   startWorkers,
@@ -25,7 +28,7 @@ import {
 
 let redis: RedisServer;
 beforeAll(async () => {
-  redis = await RedisServer.start();
+  if (redisInstalled) redis = await RedisServer.start();
 });
 afterEach(killLeftovers);
 afterAll(async () => {
@@ -36,7 +39,7 @@ const sorted = (xs: string[]) => [...xs].sort();
 const predictionCount = (out: string) =>
   existsSync(join(out, "predictions.jsonl")) ? predictionIds(out).length : 0;
 
-describe("queue faults", () => {
+describe.skipIf(!redisInstalled)("queue faults", () => {
   it("a worker killed with SIGKILL mid-task: the task finishes on another worker after the lock expires", async () => {
     const suite = await fixtureSuite();
     const id = suite.ids[0]!;
