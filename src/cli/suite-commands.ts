@@ -7,13 +7,17 @@ import { lazyAction } from "./lazy.js";
 import { registerSuiteStatusCommand } from "./queue-commands.js";
 
 /** `--queue` and its companions, shared by `suite run` and `suite eval`. */
-function withQueueFlags(cmd: Command): Command {
+function withQueueFlags(cmd: Command, detach: boolean): Command {
+  cmd.option(
+    "--queue <url>",
+    "run on the workers of a Redis queue (redis://[:password@]host:port[/db], rediss:// for TLS) instead of here",
+  );
+  if (detach)
+    cmd.option(
+      "--detach",
+      "with --queue: enqueue and exit; the workers drain the queue, a later run with the same --out collects",
+    );
   return cmd
-    .option(
-      "--queue <url>",
-      "run on the workers of a Redis queue (redis://[:password@]host:port[/db], rediss:// for TLS) instead of here",
-    )
-    .option("--detach", "with --queue: enqueue and exit; the workers drain the queue")
     .option(
       "--suite-id <id>",
       "with --queue: the suite's id on the queue (default: from this machine and --out)",
@@ -83,7 +87,7 @@ export function registerSuiteCommands(program: Command): void {
     .option("--with-hints", "show the tasks' hints_text to the agent (SWE-bench's standard setting does not)")
     .option("--prompts <dir>", "folder of prompt templates")
     .option("--json", "print one JSON summary");
-  withQueueFlags(run).action(lazyAction(async () => (await import("./suite.js")).runSuiteCommand));
+  withQueueFlags(run, true).action(lazyAction(async () => (await import("./suite.js")).runSuiteCommand));
   const evaluate = suite
     .command("eval")
     .description("grade predictions: apply each patch in a fresh container, run the task's tests")
@@ -107,6 +111,6 @@ export function registerSuiteCommands(program: Command): void {
       "folder of the suite run (for cost/steps/time charts; default the predictions' folder)",
     )
     .option("--json", "print the summary as JSON");
-  withQueueFlags(evaluate).action(lazyAction(async () => (await import("./suite.js")).runEvalCommand));
+  withQueueFlags(evaluate, false).action(lazyAction(async () => (await import("./suite.js")).runEvalCommand));
   registerSuiteStatusCommand(suite);
 }

@@ -25,7 +25,7 @@ const Flags = z.object({
   // Part of a Redis client name: no spaces.
   name: z
     .string()
-    .regex(/^[\w.:@-]{1,64}$/, "--name: use at most 64 of [A-Za-z0-9_.:@-]")
+    .regex(/^[\w.:@-]{1,64}$/, "--name must be at most 64 of [A-Za-z0-9_.:@-]")
     .optional(),
   grace: z.string().default("5m"),
   lockDuration: z.string().default("60s"),
