@@ -142,12 +142,23 @@ describe.skipIf(!redisInstalled)("queue faults", () => {
 
     const w2 = startWorker(redis.url, "leaver", suite, ["--grace", "1s"]);
     await w2.waitFor(/ready/);
-    const c2 = coordinator(redis.url, suite.tasksPath, out, `scripted:${slowScript(6)}`, [
+    const c2 = coordinator(redis.url, suite.tasksPath, out, `scripted:${slowScript(8)}`, [
       "--instances",
       id1,
       "--no-test-gate",
     ]);
     await w2.waitFor(/start run/);
+    // suite status names the worker that holds the task.
+    const status = JSON.parse(
+      (await fixpoint(["suite", "status", "--queue", redis.url, "--json"]).done).stdout,
+    );
+    expect(status.suites).toContainEqual(
+      expect.objectContaining({
+        kind: "run",
+        active: 1,
+        running: [expect.objectContaining({ instance_id: id1, worker: "leaver" })],
+      }),
+    );
     expect((await w2.kill("SIGTERM")).code).toBe(0);
     expect(w2.stdout).toContain(`hand back run ${id1}`);
     expect(w2.stdout).not.toContain(`end run ${id1}`);
