@@ -18,7 +18,7 @@ import {
   type TaskStatusRecord,
   taskDirName,
 } from "../suite/index.js";
-import { connect, costKey, suiteIdFor } from "./connection.js";
+import { connect, costKey, RECORDED_TTL_S, suiteIdFor } from "./connection.js";
 import { driveJobs } from "./jobs.js";
 import { parseResult, type RunJob, RunResultSchema, type RunSettings, unpackFiles } from "./payload.js";
 import { readRawRecords } from "./records.js";
@@ -69,7 +69,8 @@ export async function runSuiteOnQueue(o: QueueRunOptions): Promise<SuiteRunResul
   const redis = cap !== undefined ? connect(o.url, `fixpoint-coordinator:${suiteId}:cost`) : null;
   // Every worker adds its tasks' cost to this counter and checks it before starting one.
   const counterSetAt = Date.now();
-  if (redis) await redis.set(costKey(suiteId), String(result.costUsd));
+  // Expires a week after the last start of its coordinator (a detached suite leaves it behind).
+  if (redis) await redis.set(costKey(suiteId), String(result.costUsd), "EX", RECORDED_TTL_S);
 
   let running = 0;
   const progress = (lastId?: string) =>
