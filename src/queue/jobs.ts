@@ -152,7 +152,8 @@ export async function driveJobs(o: DriveOptions): Promise<DriveResult> {
         lastSweep = Date.now();
         dirty.clear();
         let running = 0;
-        for (const [id, instanceId] of [...pending]) if (await check(id, instanceId)) running++;
+        for (const [id, instanceId] of [...pending])
+          if (pending.has(id) && (await check(id, instanceId))) running++; // the cap may have removed it
         o.onRunning?.(running);
       } else {
         const ids = [...dirty];

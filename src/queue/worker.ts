@@ -144,7 +144,7 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     const started_at = Date.now();
     let promptsDir: string | undefined;
     if (s.prompts) {
-      promptsDir = join(dir, "..", `${dir.split("/").pop()}-prompts`);
+      promptsDir = join(dir, "prompts");
       await mkdir(promptsDir, { recursive: true });
       for (const [name, text] of Object.entries(s.prompts)) await writeFile(join(promptsDir, name), text);
     }
