@@ -14,6 +14,7 @@ import { type Job, UnrecoverableError, WaitingError, Worker } from "bullmq";
 import { errorMessage } from "../common/index.js";
 import type { Logger } from "../log/index.js";
 import {
+  gradeIntoTaskDir,
   hasModelPlaceholders,
   renderModelSpec,
   runSuiteTask,
@@ -22,7 +23,6 @@ import {
 } from "../suite/index.js";
 import { parseTaskRecord, type SuiteTask } from "../task/index.js";
 import { connect, costKey, QUEUE_NAME } from "./connection.js";
-import { gradeOne } from "./grade-one.js";
 import {
   type EvalJob,
   type EvalJobResult,
@@ -205,7 +205,8 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
   ): Promise<EvalJobResult> => {
     const s = data.settings;
     const started_at = Date.now();
-    const report = await gradeOne(
+    // One attempt here: the queue retries an infrastructure failure, perhaps on another machine.
+    const report = await gradeIntoTaskDir(
       t,
       data.prediction,
       {
@@ -221,7 +222,7 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
           : {}),
         gradeEmpty: s.grade_empty,
       },
-      attempt,
+      { first: attempt, max: attempt },
     );
     if (report.reason === "infra" && !lastAttempt)
       throw new Error(`infrastructure failure (attempt ${attempt}): ${report.error ?? "unknown"}`);

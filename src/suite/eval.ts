@@ -432,6 +432,54 @@ export async function gradeTask(
   }
 }
 
+/** How many times an infrastructure failure is tried: attempts numbered `first` to `max`. */
+export interface GradeAttempts {
+  first: number;
+  max: number;
+}
+
+/**
+ * Grades one prediction into its task folder (patch.log, test_output.txt, report.json,
+ * fixpoint-report.json, eval.log). An infrastructure failure (the engine restarting, a container
+ * killed) is tried again up to `attempts.max` — once more by default; a queue worker asks for
+ * one attempt, since the queue retries the job, perhaps on another machine.
+ */
+export async function gradeIntoTaskDir(
+  t: SuiteTask,
+  p: Prediction,
+  opts: Omit<EvalOptions, "tasks" | "predictions" | "workers" | "log"> & { log?: Logger },
+  attempts: GradeAttempts = { first: 1, max: 2 },
+): Promise<TaskReport> {
+  const dir = join(opts.outDir, taskDirName(t.instanceId));
+  await mkdir(dir, { recursive: true });
+  // A report.json of an earlier evaluation in this folder must not outlive this one.
+  await rm(join(dir, SWEBENCH_REPORT_FILE), { force: true });
+  const log = createLogger({ file: join(dir, "eval.log"), pretty: false });
+  let report: TaskReport | null = null;
+  for (let attempt = attempts.first; !report; attempt++) {
+    try {
+      report = { ...(await gradeTask(t, p, dir, { ...opts, log }, log)), attempts: attempt };
+    } catch (e) {
+      const infra = e instanceof InfraError;
+      log.error({ err: errorMessage(e), attempt }, "eval: grading failed");
+      if (infra && attempt < attempts.max && !opts.signal?.aborted) continue;
+      report = {
+        instance_id: t.instanceId,
+        repo: t.repoName,
+        model_name_or_path: p.model_name_or_path,
+        status: "error",
+        resolved: false,
+        reason: infra ? "infra" : e instanceof UsageError ? "bad_task" : "harness",
+        error: errorMessage(e).split("\n")[0]!,
+        timing_ms: emptyTiming(),
+        attempts: attempt,
+      };
+    }
+  }
+  await writeFileAtomic(join(dir, TASK_REPORT_FILE), `${JSON.stringify(report, null, 2)}\n`);
+  return report;
+}
+
 /** Grades every prediction that names a task, in parallel up to `workers`. */
 export async function evaluatePredictions(opts: EvalOptions): Promise<EvalResult> {
   const byId = new Map(opts.tasks.map((t) => [t.instanceId, t]));
@@ -452,36 +500,9 @@ export async function evaluatePredictions(opts: EvalOptions): Promise<EvalResult
             return;
           }
           opts.onTaskStart?.(t.instanceId);
-          const dir = join(opts.outDir, taskDirName(t.instanceId));
-          await mkdir(dir, { recursive: true });
-          // A report.json of an earlier evaluation in this folder must not outlive this one.
-          await rm(join(dir, SWEBENCH_REPORT_FILE), { force: true });
-          const log = createLogger({ file: join(dir, "eval.log"), pretty: false });
-          let report: TaskReport | null = null;
-          // An infrastructure failure (the engine restarting, a container killed) is retried once.
-          for (let attempt = 1; attempt <= 2 && !report; attempt++) {
-            try {
-              report = { ...(await gradeTask(t, p, dir, opts, log)), attempts: attempt };
-            } catch (e) {
-              const infra = e instanceof InfraError;
-              log.error({ err: errorMessage(e), attempt }, "eval: grading failed");
-              if (infra && attempt === 1 && !opts.signal?.aborted) continue;
-              report = {
-                instance_id: t.instanceId,
-                repo: t.repoName,
-                model_name_or_path: p.model_name_or_path,
-                status: "error",
-                resolved: false,
-                reason: infra ? "infra" : e instanceof UsageError ? "bad_task" : "harness",
-                error: errorMessage(e).split("\n")[0]!,
-                timing_ms: emptyTiming(),
-                attempts: attempt,
-              };
-            }
-          }
-          await writeFileAtomic(join(dir, TASK_REPORT_FILE), `${JSON.stringify(report, null, 2)}\n`);
-          reports.push(report!);
-          opts.onTaskDone?.(report!);
+          const report = await gradeIntoTaskDir(t, p, opts);
+          reports.push(report);
+          opts.onTaskDone?.(report);
         }),
       ),
   );

@@ -11,6 +11,8 @@ export {
   type EvalResult,
   type EvalStatus,
   evaluatePredictions,
+  type GradeAttempts,
+  gradeIntoTaskDir,
   gradeTask,
   type TaskReport,
 } from "./eval.js";
