@@ -157,11 +157,16 @@ async function main(): Promise<void> {
     const repoPath = join(values.mirror!, repo.replace("/", "+"), "repo");
     for (const t of chosen) {
       const prev = done[t.instanceId];
-      if (prev && !prev.error && (prev.gold || values["test-only"])) {
+      const goldDone = Boolean(prev?.gold) || values["test-only"];
+      const testDone = Boolean(prev?.testOnly) || values["gold-only"];
+      if (prev && !prev.error && goldDone && testDone) {
         console.log(`${t.instanceId}: already checked`);
         continue;
       }
-      const c = await check(t, repoPath);
+      // A run of one kind keeps what an earlier run of the other kind found.
+      const c = { ...prev, ...(await check(t, repoPath)) };
+      if (!c.gold && prev?.gold) c.gold = prev.gold;
+      if (!c.testOnly && prev?.testOnly) c.testOnly = prev.testOnly;
       done[t.instanceId] = c;
       writeFileSync(resultsFile, JSON.stringify(done, null, 2));
       const g = c.gold
