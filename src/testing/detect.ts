@@ -1,3 +1,4 @@
+import semver from "semver";
 import { escapeRegex, shellQuote } from "../common/index.js";
 import type { Sandbox } from "../sandbox/index.js";
 import { type Framework, PARSERS, type Parser, resolveFramework } from "./parse.js";
@@ -158,9 +159,10 @@ function jsDetection(
   framework: "jest" | "vitest" | "mocha" | "node:test",
   evidence: string,
   runner?: string,
+  jestCi = true,
 ): Detection {
   const bases: Record<typeof framework, string> = {
-    jest: "npx jest --ci --json",
+    jest: `npx jest${jestCi ? " --ci" : ""} --json`,
     vitest: "npx vitest run --reporter=json",
     mocha: "npx mocha --reporter json",
     "node:test": "node --test --test-reporter=tap",
@@ -374,21 +376,36 @@ function jsFromPackageJson(text: string): Detection | undefined {
     { fw: "mocha", re: /\bmocha\b/, dep: "mocha" },
     { fw: "node:test", re: /\bnode\b.*\s--test\b/ },
   ];
+  const ci = jestKnowsCi(deps.jest);
   for (const r of runners) {
     if (!r.re.test(script)) continue;
-    return jsDetection(r.fw, `package.json scripts.test (${script})`, runnerFromScript(r.fw, script));
+    return jsDetection(r.fw, `package.json scripts.test (${script})`, runnerFromScript(r.fw, script, ci), ci);
   }
   for (const r of runners) {
-    if (r.dep && r.dep in deps) return jsDetection(r.fw, `package.json dependency ${r.dep}`);
+    if (r.dep && r.dep in deps) return jsDetection(r.fw, `package.json dependency ${r.dep}`, undefined, ci);
   }
   return undefined;
+}
+
+/**
+ * Whether the declared jest has `--ci` (added in Jest 20; older ones refuse unknown flags).
+ * Unknown or unparsable ranges (`latest`, a git URL) are taken as a current jest.
+ */
+function jestKnowsCi(range: unknown): boolean {
+  if (typeof range !== "string") return true;
+  const v = semver.minVersion(range.trim() || "*");
+  return !v || v.major >= 20 || range.trim() === "*";
 }
 
 /**
  * Keeps a simple `scripts.test` (its config flags, paths) and adds our reporter flags; a
  * compound script (`a && b`) is not rewritten, the default command is used instead.
  */
-function runnerFromScript(fw: "jest" | "vitest" | "mocha" | "node:test", script: string): string | undefined {
+function runnerFromScript(
+  fw: "jest" | "vitest" | "mocha" | "node:test",
+  script: string,
+  jestCi = true,
+): string | undefined {
   if (/&&|\|\||;|\||`|\$\(/.test(script)) return undefined;
   const words = script.split(/\s+/);
   if (words.some((w) => /^--(json|reporter|test-reporter)\b/.test(w) || w === "--watch" || w === "-w"))
@@ -396,7 +413,7 @@ function runnerFromScript(fw: "jest" | "vitest" | "mocha" | "node:test", script:
   switch (fw) {
     case "jest":
       if (!/^(npx )?jest\b/.test(script)) return undefined;
-      return `npx ${script.replace(/^npx /, "")} --ci --json`;
+      return `npx ${script.replace(/^npx /, "")}${jestCi ? " --ci" : ""} --json`;
     case "vitest": {
       if (!/^(npx )?vitest\b/.test(script)) return undefined;
       const rest = script.replace(/^(npx )?vitest\s*(run\b)?/, "").trim();

@@ -259,6 +259,24 @@ describe("detectTestFramework", () => {
       /^npx jest --ci --json$/,
     ],
     [
+      // Jest 19 and older refuse --ci (facebook/prop-types pins ^19.0.2).
+      "an old jest in devDependencies",
+      { "package.json": JSON.stringify({ devDependencies: { jest: "^19.0.2" } }) },
+      "jest",
+      /^npx jest --json$/,
+    ],
+    [
+      "an old jest in scripts.test",
+      {
+        "package.json": JSON.stringify({
+          scripts: { test: "jest src" },
+          devDependencies: { jest: "~18.1.0" },
+        }),
+      },
+      "jest",
+      /^npx jest src --json$/,
+    ],
+    [
       "vitest in scripts.test",
       { "package.json": JSON.stringify({ scripts: { test: "vitest --dir src" } }) },
       "vitest",
