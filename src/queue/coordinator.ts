@@ -11,10 +11,10 @@ import type { Job } from "bullmq";
 import { errorMessage, writeFileAtomic } from "../common/index.js";
 import {
   PredictionWriter,
-  readStatus,
-  type SuiteProgress,
   type SuiteRunOptions,
   type SuiteRunResult,
+  startSuite,
+  suiteProgressReporter,
   type TaskStatusRecord,
   taskDirName,
 } from "../suite/index.js";
@@ -39,29 +39,9 @@ export interface QueueRunOptions
 }
 
 export async function runSuiteOnQueue(o: QueueRunOptions): Promise<SuiteRunResult> {
-  await mkdir(o.outDir, { recursive: true });
+  const { result, toRun } = await startSuite(o.tasks, o.outDir, o.redo);
   const suiteId = suiteIdFor(o.outDir, o.suiteId);
-  const predictionsPath = join(o.outDir, "predictions.jsonl");
-  const result: SuiteRunResult = {
-    total: o.tasks.length,
-    skipped: [],
-    done: [],
-    failed: [],
-    infraFailed: [],
-    interrupted: [],
-    notStarted: [],
-    retried: [],
-    costUsd: 0,
-    predictionsPath,
-  };
-  const toRun = [];
-  for (const t of o.tasks) {
-    const st = readStatus(join(o.outDir, taskDirName(t.instanceId)));
-    if (st?.final && !o.redo) {
-      result.skipped.push(t.instanceId);
-      result.costUsd += st.cost_usd;
-    } else toRun.push(t);
-  }
+  const predictionsPath = result.predictionsPath;
   // A line of a task not final yet is from a coordinator that stopped between the line and
   // status.json: it is written again when the result is recorded.
   const writer = await PredictionWriter.open(predictionsPath, new Set(toRun.map((t) => t.instanceId)));
@@ -73,16 +53,7 @@ export async function runSuiteOnQueue(o: QueueRunOptions): Promise<SuiteRunResul
   if (redis) await redis.set(costKey(suiteId), String(result.costUsd), "EX", RECORDED_TTL_S);
 
   let running = 0;
-  const progress = (lastId?: string) =>
-    o.onProgress?.({
-      total: o.tasks.length,
-      done: result.skipped.length + result.done.length,
-      running,
-      failed: result.failed.length,
-      skipped: result.skipped.length,
-      costUsd: result.costUsd,
-      ...(lastId ? { lastId } : {}),
-    } satisfies SuiteProgress);
+  const progress = suiteProgressReporter(result, () => running, o.onProgress);
   progress();
   if (cap !== undefined && result.costUsd >= cap) {
     result.notStarted.push(...toRun.map((t) => t.instanceId));

@@ -67,6 +67,8 @@ export {
   type SuiteRunOptions,
   type SuiteRunResult,
   type SuiteTaskOptions,
+  startSuite,
+  suiteProgressReporter,
   type TaskRunState,
   type TaskStatusRecord,
 } from "./run.js";

@@ -167,12 +167,20 @@ export async function waitForEngine(
   }
 }
 
-export async function runSuite(opts: SuiteRunOptions): Promise<SuiteRunResult> {
-  await mkdir(opts.outDir, { recursive: true });
-  const predictionsPath = join(opts.outDir, "predictions.jsonl");
+/**
+ * A suite's start in `outDir` (created): its result so far — tasks with a final status are
+ * skipped, their cost counted, unless `redo` — and the tasks left to run. The local runner and
+ * the queue's coordinator both begin here.
+ */
+export async function startSuite(
+  tasks: SuiteTask[],
+  outDir: string,
+  redo: boolean | undefined,
+): Promise<{ result: SuiteRunResult; toRun: SuiteTask[] }> {
+  await mkdir(outDir, { recursive: true });
   const toRun: SuiteTask[] = [];
   const result: SuiteRunResult = {
-    total: opts.tasks.length,
+    total: tasks.length,
     skipped: [],
     done: [],
     failed: [],
@@ -181,15 +189,39 @@ export async function runSuite(opts: SuiteRunOptions): Promise<SuiteRunResult> {
     notStarted: [],
     retried: [],
     costUsd: 0,
-    predictionsPath,
+    predictionsPath: join(outDir, "predictions.jsonl"),
   };
-  for (const t of opts.tasks) {
-    const st = readStatus(join(opts.outDir, taskDirName(t.instanceId)));
-    if (st?.final && !opts.redo) {
+  for (const t of tasks) {
+    const st = readStatus(join(outDir, taskDirName(t.instanceId)));
+    if (st?.final && !redo) {
       result.skipped.push(t.instanceId);
       result.costUsd += st.cost_usd;
     } else toRun.push(t);
   }
+  return { result, toRun };
+}
+
+/** Reports a suite's progress from its result and how many tasks are running now. */
+export function suiteProgressReporter(
+  result: SuiteRunResult,
+  running: () => number,
+  onProgress: ((p: SuiteProgress) => void) | undefined,
+): (lastId?: string) => void {
+  return (lastId) =>
+    onProgress?.({
+      total: result.total,
+      done: result.skipped.length + result.done.length,
+      running: running(),
+      failed: result.failed.length,
+      skipped: result.skipped.length,
+      costUsd: result.costUsd,
+      ...(lastId ? { lastId } : {}),
+    });
+}
+
+export async function runSuite(opts: SuiteRunOptions): Promise<SuiteRunResult> {
+  const { result, toRun } = await startSuite(opts.tasks, opts.outDir, opts.redo);
+  const predictionsPath = result.predictionsPath;
   const writer = await PredictionWriter.open(
     predictionsPath,
     opts.redo ? new Set(toRun.map((t) => t.instanceId)) : new Set(),
@@ -198,16 +230,7 @@ export async function runSuite(opts: SuiteRunOptions): Promise<SuiteRunResult> {
   if (opts.sandbox === "auto" && !(await dockerAvailable())) kind = "local";
 
   let running = 0;
-  const progress = (lastId?: string) =>
-    opts.onProgress?.({
-      total: opts.tasks.length,
-      done: result.skipped.length + result.done.length,
-      running,
-      failed: result.failed.length,
-      skipped: result.skipped.length,
-      costUsd: result.costUsd,
-      ...(lastId ? { lastId } : {}),
-    });
+  const progress = suiteProgressReporter(result, () => running, opts.onProgress);
   progress();
 
   const limit = pLimit(Math.max(1, opts.workers));
