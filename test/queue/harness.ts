@@ -7,6 +7,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import { type FixtureSuite, makeFixtureSuite } from "../../evals/suite/make-fixture-suite.js";
 import { BIN, type CliResult, cleanEnv } from "../support/cli.js";
 import { tempDir } from "../support/fixtures.js";
@@ -272,5 +273,24 @@ export function statusOf(out: string, id: string) {
       finished_at?: number;
       recorded_at: number;
     };
+  };
+}
+
+/**
+ * One redis-server for a test file (started before its tests when installed, stopped after), and
+ * every worker or coordinator a test left running killed after it. Returns the server's getter.
+ */
+export function useRedisServer(): () => RedisServer {
+  let redis: RedisServer | undefined;
+  beforeAll(async () => {
+    if (redisInstalled) redis = await RedisServer.start();
+  });
+  afterEach(killLeftovers);
+  afterAll(async () => {
+    await redis?.stop();
+  });
+  return () => {
+    if (!redis) throw new Error("redis-server is not running (not installed?)");
+    return redis;
   };
 }

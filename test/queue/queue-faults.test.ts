@@ -8,32 +8,24 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { tempDir } from "../support/fixtures.js";
 import {
   coordinator,
   fixpoint,
   fixtureSuite,
-  killLeftovers,
   predictionIds,
-  RedisServer,
   redisInstalled,
   slowScript,
   startWorker,
   startWorkers,
   statusOf,
   stopWorkers,
+  useRedisServer,
   waitUntil,
 } from "./harness.js";
 
-let redis: RedisServer;
-beforeAll(async () => {
-  if (redisInstalled) redis = await RedisServer.start();
-});
-afterEach(killLeftovers);
-afterAll(async () => {
-  await redis?.stop();
-});
+const redis = useRedisServer();
 
 const sorted = (xs: string[]) => [...xs].sort();
 const predictionCount = (out: string) =>
@@ -44,16 +36,16 @@ describe.skipIf(!redisInstalled)("queue faults", () => {
     const suite = await fixtureSuite();
     const id = suite.ids[0]!;
     const out = join(tempDir("qkill"), "out");
-    const doomed = startWorker(redis.url, "doomed", suite, ["--lock-duration", "2s"]);
+    const doomed = startWorker(redis().url, "doomed", suite, ["--lock-duration", "2s"]);
     await doomed.waitFor(/ready/);
-    const c = coordinator(redis.url, suite.tasksPath, out, `scripted:${slowScript(4)}`, [
+    const c = coordinator(redis().url, suite.tasksPath, out, `scripted:${slowScript(4)}`, [
       "--instances",
       id,
       "--no-test-gate",
     ]);
     await doomed.waitFor(/start run/);
     await doomed.kill("SIGKILL");
-    const [rescuer] = await startWorkers(redis.url, suite, ["rescuer"], ["--lock-duration", "2s"]);
+    const [rescuer] = await startWorkers(redis().url, suite, ["rescuer"], ["--lock-duration", "2s"]);
     const r = await c.done;
     expect(r.code, r.stderr).toBe(0);
     expect(statusOf(out, id)).toMatchObject({ state: "done", final: true, queue: { worker: "rescuer" } });
@@ -65,16 +57,16 @@ describe.skipIf(!redisInstalled)("queue faults", () => {
   it("the coordinator killed and started again with the same --out: no task lost or run twice", async () => {
     const suite = await fixtureSuite(2);
     const out = join(tempDir("qcoord"), "out");
-    const workers = await startWorkers(redis.url, suite, ["a", "b"]);
+    const workers = await startWorkers(redis().url, suite, ["a", "b"]);
     const model = `scripted:${slowScript(1)}`;
-    const first = coordinator(redis.url, suite.tasksPath, out, model, ["--no-test-gate"]);
+    const first = coordinator(redis().url, suite.tasksPath, out, model, ["--no-test-gate"]);
     await waitUntil("a recorded task", () => predictionCount(out) >= 1);
     await first.kill("SIGKILL");
     // The workers go on while no coordinator records: at least one more task ends meanwhile.
     const ended = () => workers.reduce((n, w) => n + (w.stdout.match(/end run /g)?.length ?? 0), 0);
     const endedAtKill = ended();
     await waitUntil("a task ending with no coordinator", () => ended() > endedAtKill);
-    const second = await coordinator(redis.url, suite.tasksPath, out, model, ["--no-test-gate"]).done;
+    const second = await coordinator(redis().url, suite.tasksPath, out, model, ["--no-test-gate"]).done;
     expect(second.code, second.stderr).toBe(0);
     const summary = JSON.parse(second.stdout);
     expect(summary.skipped_already_done).toBeGreaterThanOrEqual(1);
@@ -87,13 +79,13 @@ describe.skipIf(!redisInstalled)("queue faults", () => {
   it("Redis stopped and started again mid-suite: workers and coordinator reconnect and the suite completes", async () => {
     const suite = await fixtureSuite(2);
     const out = join(tempDir("qredis"), "out");
-    const workers = await startWorkers(redis.url, suite, ["r1", "r2"]);
-    const c = coordinator(redis.url, suite.tasksPath, out, `scripted:${slowScript(1)}`, ["--no-test-gate"]);
+    const workers = await startWorkers(redis().url, suite, ["r1", "r2"]);
+    const c = coordinator(redis().url, suite.tasksPath, out, `scripted:${slowScript(1)}`, ["--no-test-gate"]);
     await waitUntil("a recorded task", () => predictionCount(out) >= 1);
     expect(predictionCount(out)).toBeLessThan(suite.ids.length); // mid-suite
-    await redis.stop();
+    await redis().stop();
     await new Promise((r) => setTimeout(r, 2000));
-    await redis.start();
+    await redis().start();
     const r = await c.done;
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ done: suite.ids.length, failed: [] });
@@ -105,10 +97,10 @@ describe.skipIf(!redisInstalled)("queue faults", () => {
   it("--max-cost-total across workers: once reached no worker starts a task, the waiting ones are not started", async () => {
     const suite = await fixtureSuite(2);
     const out = join(tempDir("qcap"), "out");
-    const workers = await startWorkers(redis.url, suite, ["c1", "c2"]);
+    const workers = await startWorkers(redis().url, suite, ["c1", "c2"]);
     // Each task costs $1.20 (two turns of $0.60): the first to finish reaches the $1 cap while the
     // other worker's task is already running; that one finishes, nothing else starts.
-    const r = await coordinator(redis.url, suite.tasksPath, out, `scripted:${slowScript(2, 0.6)}`, [
+    const r = await coordinator(redis().url, suite.tasksPath, out, `scripted:${slowScript(2, 0.6)}`, [
       "--no-test-gate",
       "--max-cost-total",
       "1",
@@ -127,9 +119,9 @@ describe.skipIf(!redisInstalled)("queue faults", () => {
     const suite = await fixtureSuite();
     const [id0, id1] = suite.ids as [string, string];
     const out = join(tempDir("qterm"), "out");
-    const w1 = startWorker(redis.url, "finisher", suite, ["--grace", "60s"]);
+    const w1 = startWorker(redis().url, "finisher", suite, ["--grace", "60s"]);
     await w1.waitFor(/ready/);
-    const c1 = coordinator(redis.url, suite.tasksPath, out, `scripted:${slowScript(2)}`, [
+    const c1 = coordinator(redis().url, suite.tasksPath, out, `scripted:${slowScript(2)}`, [
       "--instances",
       id0,
       "--no-test-gate",
@@ -140,9 +132,9 @@ describe.skipIf(!redisInstalled)("queue faults", () => {
     expect((await c1.done).code).toBe(0);
     expect(statusOf(out, id0)).toMatchObject({ state: "done", queue: { worker: "finisher" } });
 
-    const w2 = startWorker(redis.url, "leaver", suite, ["--grace", "1s"]);
+    const w2 = startWorker(redis().url, "leaver", suite, ["--grace", "1s"]);
     await w2.waitFor(/ready/);
-    const c2 = coordinator(redis.url, suite.tasksPath, out, `scripted:${slowScript(8)}`, [
+    const c2 = coordinator(redis().url, suite.tasksPath, out, `scripted:${slowScript(8)}`, [
       "--instances",
       id1,
       "--no-test-gate",
@@ -150,7 +142,7 @@ describe.skipIf(!redisInstalled)("queue faults", () => {
     await w2.waitFor(/start run/);
     // suite status names the worker that holds the task.
     const status = JSON.parse(
-      (await fixpoint(["suite", "status", "--queue", redis.url, "--json"]).done).stdout,
+      (await fixpoint(["suite", "status", "--queue", redis().url, "--json"]).done).stdout,
     );
     expect(status.suites).toContainEqual(
       expect.objectContaining({
@@ -162,7 +154,7 @@ describe.skipIf(!redisInstalled)("queue faults", () => {
     expect((await w2.kill("SIGTERM")).code).toBe(0);
     expect(w2.stdout).toContain(`hand back run ${id1}`);
     expect(w2.stdout).not.toContain(`end run ${id1}`);
-    const [w3] = await startWorkers(redis.url, suite, ["taker"]);
+    const [w3] = await startWorkers(redis().url, suite, ["taker"]);
     const r2 = await c2.done;
     expect(r2.code, r2.stderr).toBe(0);
     // Handed back, not failed: the task ran to its end on the next worker, as its first attempt.
@@ -174,8 +166,8 @@ describe.skipIf(!redisInstalled)("queue faults", () => {
   it("Ctrl-C on the coordinator: waiting jobs removed, the running task finishes and is recorded, exit 130", async () => {
     const suite = await fixtureSuite(2);
     const out = join(tempDir("qint"), "out");
-    const [w] = await startWorkers(redis.url, suite, ["i1"]);
-    const c = coordinator(redis.url, suite.tasksPath, out, `scripted:${slowScript(2)}`, ["--no-test-gate"]);
+    const [w] = await startWorkers(redis().url, suite, ["i1"]);
+    const c = coordinator(redis().url, suite.tasksPath, out, `scripted:${slowScript(2)}`, ["--no-test-gate"]);
     await w!.waitFor(/start run/);
     const r = await c.kill("SIGINT");
     expect(r.code, r.stderr).toBe(130);
@@ -196,12 +188,12 @@ describe.skipIf(!redisInstalled)("queue faults", () => {
     const id = suite.ids[0]!;
     const out = join(tempDir("qinfra"), "out");
     // A worker whose Docker engine does not answer: every attempt of a Docker task fails on infrastructure.
-    const broken = startWorker(redis.url, "no-engine", suite, [], {
+    const broken = startWorker(redis().url, "no-engine", suite, [], {
       DOCKER_HOST: "unix:///nonexistent/docker.sock",
     });
     await broken.waitFor(/ready/);
     const r = await fixpoint(
-      ["suite", "run", suite.tasksPath, "--queue", redis.url, "--out", out, "--model", "scripted:{script}"]
+      ["suite", "run", suite.tasksPath, "--queue", redis().url, "--out", out, "--model", "scripted:{script}"]
         .concat(["--sandbox", "docker", "--image-template", "none", "--instances", id, "--json"])
         .concat(["--queue-attempts", "3", "--queue-backoff", "500ms"]),
     ).done;
@@ -218,14 +210,14 @@ describe.skipIf(!redisInstalled)("queue faults", () => {
     const suite = await fixtureSuite();
     const id = suite.ids[0]!;
     const out = join(tempDir("qsteps"), "out");
-    const [w] = await startWorkers(redis.url, suite, ["s1"]);
+    const [w] = await startWorkers(redis().url, suite, ["s1"]);
     const looping = join(tempDir("loop"), "loop.yaml");
     const { writeFileSync } = await import("node:fs");
     writeFileSync(
       looping,
       "loop: true\nturns:\n  - tool_calls:\n      - { name: bash, input: { command: 'true' } }\n",
     );
-    const r = await coordinator(redis.url, suite.tasksPath, out, `scripted:${looping}`, [
+    const r = await coordinator(redis().url, suite.tasksPath, out, `scripted:${looping}`, [
       "--instances",
       id,
       "--max-steps",

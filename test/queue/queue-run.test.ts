@@ -9,30 +9,22 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { tempDir } from "../support/fixtures.js";
 import {
   coordinator,
   fixpoint,
   fixtureSuite,
-  killLeftovers,
   predictionIds,
-  RedisServer,
   redisInstalled,
   startWorkers,
   statusOf,
   stopWorkers,
+  useRedisServer,
   waitUntil,
 } from "./harness.js";
 
-let redis: RedisServer;
-beforeAll(async () => {
-  if (redisInstalled) redis = await RedisServer.start();
-});
-afterEach(killLeftovers);
-afterAll(async () => {
-  await redis?.stop();
-});
+const redis = useRedisServer();
 
 const SECRET = "sk-ant-queue-test-7d1f0c9e5b2a";
 
@@ -41,19 +33,19 @@ describe.skipIf(!redisInstalled)("suite run --queue", () => {
     const suite = await fixtureSuite(2);
     const out = join(tempDir("qrun"), "out");
     // Enqueued with --detach while no worker runs: the coordinator leaves and the jobs wait.
-    const detached = await coordinator(redis.url, suite.tasksPath, out, "scripted:{script}", ["--detach"], {
+    const detached = await coordinator(redis().url, suite.tasksPath, out, "scripted:{script}", ["--detach"], {
       ANTHROPIC_API_KEY: SECRET,
     }).done;
     expect(detached.code, detached.stderr).toBe(0);
     expect(JSON.parse(detached.stdout).queued.sort()).toEqual([...suite.ids].sort());
-    const waiting = await fixpoint(["suite", "status", "--queue", redis.url, "--json"]).done;
+    const waiting = await fixpoint(["suite", "status", "--queue", redis().url, "--json"]).done;
     expect(JSON.parse(waiting.stdout).suites).toEqual([
       expect.objectContaining({ kind: "run", waiting: suite.ids.length, active: 0, done: 0 }),
     ]);
 
-    const workers = await startWorkers(redis.url, suite, ["w1", "w2", "w3"]);
+    const workers = await startWorkers(redis().url, suite, ["w1", "w2", "w3"]);
     // Started again with the same --out, the coordinator attaches to the queued jobs and records them.
-    const run = await coordinator(redis.url, suite.tasksPath, out, "scripted:{script}", [], {
+    const run = await coordinator(redis().url, suite.tasksPath, out, "scripted:{script}", [], {
       ANTHROPIC_API_KEY: SECRET,
     }).done;
     expect(run.code, run.stderr).toBe(0);
@@ -73,7 +65,7 @@ describe.skipIf(!redisInstalled)("suite run --queue", () => {
     expect(new Set(suite.ids.map((id) => statusOf(out, id).queue?.worker)).size).toBeGreaterThan(1);
 
     const after = JSON.parse(
-      (await fixpoint(["suite", "status", "--queue", redis.url, "--json"]).done).stdout,
+      (await fixpoint(["suite", "status", "--queue", redis().url, "--json"]).done).stdout,
     );
     expect(after.workers).toEqual(["w1", "w2", "w3"]);
     expect(after.suites).toEqual([
@@ -91,7 +83,7 @@ describe.skipIf(!redisInstalled)("suite run --queue", () => {
       "--out",
       evalOut,
       "--queue",
-      redis.url,
+      redis().url,
       "--sandbox",
       "local",
       "--image-template",
@@ -108,14 +100,14 @@ describe.skipIf(!redisInstalled)("suite run --queue", () => {
 
     expect(await stopWorkers(workers)).toEqual([0, 0, 0]);
     // The coordinators had an API key in their environment; nothing Redis stored holds it.
-    expect(redis.persisted()).toContain(suite.ids[0]);
-    expect(redis.persisted()).not.toContain(SECRET);
+    expect(redis().persisted()).toContain(suite.ids[0]);
+    expect(redis().persisted()).not.toContain(SECRET);
   }, 150_000);
 
   it("a malformed job payload is refused at once, with the field named on the job", async () => {
     const suite = await fixtureSuite();
-    const [worker] = await startWorkers(redis.url, suite, ["strict"]);
-    const conn = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const [worker] = await startWorkers(redis().url, suite, ["strict"]);
+    const conn = new Redis(redis().url, { maxRetriesPerRequest: null });
     const queue = new Queue("fixpoint", { connection: conn });
     try {
       const record = JSON.parse(readFileSync(suite.tasksPath, "utf8").split("\n")[0]!);

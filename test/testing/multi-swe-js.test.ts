@@ -14,27 +14,12 @@ import {
   parseMochaJsonFullTitles,
   parseMochaSpecTitles,
 } from "../../src/testing/multi-swe-js.js";
+import { multiSweRecord } from "../support/multi-swe-records.js";
 
 const DATA = join(import.meta.dirname, "testdata", "multi-swe-bench");
-const DATASETS = join(import.meta.dirname, "../../../shared/datasets/multi-swe-bench");
 const read = (p: string) => readFileSync(join(DATA, p), "utf8");
 
-type Transition = { run: string; test: string; fix: string };
-interface MsbRecord {
-  test_patch_result: { passed_tests: string[]; failed_tests: string[]; skipped_tests: string[] };
-  fix_patch_result: { passed_tests: string[]; failed_tests: string[]; skipped_tests: string[] };
-  f2p_tests: Record<string, Transition>;
-  p2p_tests: Record<string, Transition>;
-  n2p_tests: Record<string, Transition>;
-  s2p_tests: Record<string, Transition>;
-}
-function record(file: string, id: string): MsbRecord {
-  const line = readFileSync(join(DATASETS, file), "utf8")
-    .split("\n")
-    .find((l) => l.includes(`"instance_id": "${id}"`));
-  if (!line) throw new Error(`${id} not in ${file}`);
-  return JSON.parse(line) as MsbRecord;
-}
+const record = multiSweRecord;
 const asMap = (rs: { name: string; status: TestStatus }[]) => new Map(rs.map((r) => [r.name, r.status]));
 const statuses = (m: Map<string, TestStatus>, names: string[]) => names.map((n) => [n, multiSweStatus(m, n)]);
 

@@ -14,24 +14,12 @@ import {
   resolveFramework,
 } from "../../src/testing/index.js";
 import { parseAutomake, parseCTest } from "../../src/testing/parse-native.js";
+import { multiSweRecord } from "../support/multi-swe-records.js";
 
 const DATA = join(import.meta.dirname, "testdata", "multi-swe-bench");
-const DATASETS = join(import.meta.dirname, "../../../shared/datasets/multi-swe-bench");
 const read = (p: string) => readFileSync(join(DATA, p), "utf8");
 
-interface Record {
-  instance_id: string;
-  run_result: { passed_tests: string[]; failed_tests: string[] };
-  test_patch_result: { passed_tests: string[]; failed_tests: string[] };
-  fix_patch_result: { passed_tests: string[]; failed_tests: string[] };
-}
-function record(file: string, id: string): Record {
-  const line = readFileSync(join(DATASETS, file), "utf8")
-    .split("\n")
-    .find((l) => l.includes(`"instance_id": "${id}"`));
-  if (!line) throw new Error(`${id} not in ${file}`);
-  return JSON.parse(line) as Record;
-}
+const record = multiSweRecord;
 const names = (rs: { name: string; status: string }[], status: string) =>
   rs
     .filter((r) => r.status === status)
