@@ -1,25 +1,17 @@
 /** The official Multi-SWE-bench records in ../shared/datasets (beside the checkout, as in CI). */
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import type { MultiSweTransition } from "../../src/suite/grade-multi.js";
+import type { MultiSweTestResult } from "../../src/task/index.js";
 
 export const MULTI_SWE_DATASETS = resolve(import.meta.dirname, "../../../shared/datasets/multi-swe-bench");
 
-export interface MultiSweTransition {
-  run: string;
-  test: string;
-  fix: string;
-}
-export interface MultiSweRunResult {
-  passed_tests: string[];
-  failed_tests: string[];
-  skipped_tests: string[];
-}
 /** The fields of a record the parser tests compare with. */
 export interface MultiSweRecordFields {
   instance_id: string;
-  run_result: MultiSweRunResult;
-  test_patch_result: MultiSweRunResult;
-  fix_patch_result: MultiSweRunResult;
+  run_result: MultiSweTestResult;
+  test_patch_result: MultiSweTestResult;
+  fix_patch_result: MultiSweTestResult;
   f2p_tests: Record<string, MultiSweTransition>;
   p2p_tests: Record<string, MultiSweTransition>;
   s2p_tests: Record<string, MultiSweTransition>;
