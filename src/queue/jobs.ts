@@ -123,17 +123,20 @@ export async function driveJobs(o: DriveOptions): Promise<DriveResult> {
     const pollMs = o.pollMs ?? 1000;
     /** Checks one job: records and removes it when it has ended. True when it is active. */
     const check = async (id: string, instanceId: string): Promise<boolean> => {
-      const job = await queue.getJob(id);
+      // The state first, then the job: a job read while active and found completed a moment later
+      // would carry no return value (a Redis restart replaying the worker's queued commands makes
+      // that window wide).
+      const state = await queue.getJobState(id);
+      if (state !== "completed" && state !== "failed" && state !== "unknown") return state === "active";
+      const job = state === "unknown" ? undefined : await queue.getJob(id);
       if (!job) {
         // Removed by someone else (an operator, another coordinator): nothing to record.
         pending.delete(id);
         o.log.warn({ job: id }, "queue: job vanished before it was recorded");
         return false;
       }
-      const state = await job.getState();
       if (state === "completed") await o.collect(instanceId, job);
-      else if (state === "failed") await o.failed(instanceId, job.failedReason || "failed", job);
-      else return state === "active";
+      else await o.failed(instanceId, job.failedReason || "failed", job);
       await job.remove().catch((e) => o.log.warn({ err: errorMessage(e), job: id }, "queue: cannot remove"));
       pending.delete(id);
       await conn.multi().incr(recorded).expire(recorded, RECORDED_TTL_S).exec();

@@ -28,6 +28,15 @@ import {
 const redis = useRedisServer();
 
 const sorted = (xs: string[]) => [...xs].sort();
+/** A coordinator's output and the errors its failed tasks recorded: what a failing assertion shows. */
+const whyFailed = (r: { stdout: string; stderr: string }, out: string) => {
+  let failed: string[] = [];
+  try {
+    failed = (JSON.parse(r.stdout) as { failed: string[] }).failed;
+  } catch {}
+  const errors = failed.map((id) => `${id}: ${JSON.stringify(statusOf(out, id))}`);
+  return [r.stdout, r.stderr, ...errors].join("\n");
+};
 const predictionCount = (out: string) =>
   existsSync(join(out, "predictions.jsonl")) ? predictionIds(out).length : 0;
 
@@ -87,7 +96,7 @@ describe.skipIf(!redisInstalled)("queue faults", () => {
     await new Promise((r) => setTimeout(r, 2000));
     await redis().start();
     const r = await c.done;
-    expect(r.code, r.stderr).toBe(0);
+    expect(r.code, whyFailed(r, out)).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ done: suite.ids.length, failed: [] });
     expect(sorted(predictionIds(out))).toEqual(sorted(suite.ids));
     expect(sorted(workers.flatMap((w) => w.starts()))).toEqual(sorted(suite.ids));
