@@ -21,6 +21,7 @@ import {
   runSelection,
   type Suspect,
   sameTest,
+  selectsByFile,
   summarizeTestReport,
   type TestCaseResult,
   type TestPlan,
@@ -124,7 +125,8 @@ export class TestGate {
     baseline.prepare().catch((err: unknown) => {
       this.opts.log.warn({ err: errorMessage(err) }, "gate: the baseline copy failed");
     });
-    if (scope !== "related") baseline.startFullSuite(this.opts.fullBudgetMs);
+    if (scope !== "related" || !selectsByFile(plan.framework))
+      baseline.startFullSuite(this.opts.fullBudgetMs);
   }
 
   /**
@@ -134,7 +136,7 @@ export class TestGate {
    */
   prefetch(likely: GraphTestSelection): void {
     const { baseline, plan, scope } = this.opts;
-    if (!baseline || !plan || scope === "full") return;
+    if (!baseline || !plan || scope === "full" || !selectsByFile(plan.framework)) return;
     const units = [
       ...new Set(
         likely.tests.map((r) =>
@@ -165,7 +167,10 @@ export class TestGate {
     // Scope: the whole suite when asked, or (auto) when the baseline shows it fits the budget.
     let full = this.opts.scope === "full";
     let scopeWhy = full ? "--gate-scope full" : "";
-    if (this.opts.scope === "auto") {
+    if (!full && !selectsByFile(plan.framework)) {
+      full = true;
+      scopeWhy = `${plan.framework} runs no single test file: the whole suite`;
+    } else if (this.opts.scope === "auto") {
       if (baseline?.fullRunning) await baseline.waitForFullSuite(Math.min(left(), this.opts.fullBudgetMs));
       const f = baseline?.full;
       if (f?.complete && f.durationMs <= this.opts.fullBudgetMs) {

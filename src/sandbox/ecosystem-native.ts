@@ -27,6 +27,10 @@ export type ContextEntry = { content: Buffer; mode: number } | { linkname: strin
 
 /** Where CMake builds, outside the checkout so that it survives the checkout's replacement. */
 export const CMAKE_BUILD_DIR = "/opt/build";
+/** The checkout the image was warmed for. */
+const CHECKOUT = "/testbed";
+/** Where a tree other than the checkout builds (under its own path). */
+const OTHER_TREES_BUILD_DIR = "/tmp/fixpoint-build";
 
 const depth = (p: string) => p.split("/").length - 1;
 
@@ -79,7 +83,10 @@ export function warmupCommands(kind: NativeBuild, jobs = 2): string[] {
 /** Build and run the tests, from the checkout root; what a run's build reuses is in the image. */
 export function nativeTestCommand(kind: NativeBuild, jobs = 2): string {
   if (kind === "cmake")
-    return `cmake -S . -B ${CMAKE_BUILD_DIR} && cmake --build ${CMAKE_BUILD_DIR} -j${jobs} && ctest --test-dir ${CMAKE_BUILD_DIR} --output-on-failure`;
+    // The checkout builds where the image warmed it; another tree (the gate's pristine copy of
+    // the base commit, which runs beside it) in a folder of its own: CMake refuses a build folder
+    // configured for other sources, and two builds must not share one.
+    return `b=${CMAKE_BUILD_DIR}; [ "$PWD" = ${CHECKOUT} ] || b=${OTHER_TREES_BUILD_DIR}$PWD; cmake -S . -B "$b" && cmake --build "$b" -j${jobs} && ctest --test-dir "$b" --output-on-failure`;
   if (kind === "autotools")
     return `{ [ -f Makefile ] || { ${AUTOTOOLS_CONFIGURE}; }; } && make -j${jobs} && make check`;
   // Plain Make: `check` when the Makefile has it (make -n says so without running), else

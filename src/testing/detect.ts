@@ -214,13 +214,32 @@ function goDetection(): Detection {
 }
 
 /**
+ * Whether the framework can run the tests of one file. ctest and automake's `make check` name
+ * tests by executable or script, built from sources no file path maps onto: the gate runs their
+ * whole suite (a selection of test names still works for ctest, not for `make check`, whose
+ * `TESTS=` would reach every subdirectory's make).
+ */
+export function selectsByFile(framework: string | undefined): boolean {
+  return framework !== "ctest" && framework !== "automake";
+}
+
+/**
  * Adds a test selection to a configured command in the framework's own syntax (`-run` for go,
- * `--test-name-pattern` for node:test, `-t` for jest/vitest, `--exact` names for cargo); other
- * frameworks take the ids as arguments.
+ * `--test-name-pattern` for node:test, `-t` for jest/vitest, `--exact` names for cargo, `-R` for
+ * ctest); `make check` runs them all; other frameworks take the ids as arguments.
  */
 export function selectionCommand(framework: string | undefined, command: string, tests: string[]): string {
   if (!tests.length) return command;
   switch (framework) {
+    case "ctest": {
+      // An anchored regex of the names, on the last ctest of the command (after the build).
+      const i = command.search(/\bctest\b(?![\s\S]*\bctest\b)/);
+      if (i < 0) return command;
+      const select = `ctest -R ${shellQuote(`^(${tests.map(escapeRegex).join("|")})$`)}`;
+      return command.slice(0, i) + select + command.slice(i + "ctest".length);
+    }
+    case "automake":
+      return command;
     case "go": {
       const pattern = goRunPattern(tests);
       if (!pattern) return command;

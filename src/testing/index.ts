@@ -15,6 +15,7 @@ export {
   detectionFor,
   detectTestFramework,
   selectionCommand,
+  selectsByFile,
   unittestLabel,
 } from "./detect.js";
 export { canonicalTestId, evaluateTests, type TestEvaluation, type TestGroupOutcome } from "./evaluate.js";

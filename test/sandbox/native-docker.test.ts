@@ -2,15 +2,22 @@
  * The C/C++ family in real Docker: a CMake project made here is detected, built once into its
  * image (ccache warmed), and a task's run in a fresh checkout rebuilds only the changed file
  * (ccache hits for the rest); a plain Make project runs `make check`. Tests are read with the
- * ctest / automake parsers through the detected command.
+ * ctest / automake parsers through the detected command. The test gate runs the CMake
+ * project's whole ctest suite on the change and on its baseline (the pristine copy builds in a
+ * folder of its own), refusing a regression and accepting a fix.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { solveTask } from "../../src/agent/index.js";
+import type { GateRecord } from "../../src/agent/trajectory.js";
+import { silentLogger } from "../../src/log/index.js";
+import { createModel } from "../../src/model/index.js";
 import { buildEnvironmentImage, createDockerSandbox } from "../../src/sandbox/index.js";
 import { frameworkFromCommand, parseTestOutput } from "../../src/testing/index.js";
+import { tempDir, writeScript } from "../support/fixtures.js";
 import { BASE_IMAGE, dockerUp, mustHaveDocker, skipReason } from "./docker-env.js";
 import { git } from "./helpers.js";
 
@@ -109,6 +116,52 @@ describe.skipIf(!dockerUp && !mustHaveDocker)(`C/C++ environments in Docker ${sk
     } finally {
       await sandbox.close();
     }
+  }, 900_000);
+
+  it("gates a CMake project on its whole ctest suite against a baseline built beside the checkout", async () => {
+    const repo = repoWith(CMAKE_PROJECT);
+    const env = await buildEnvironmentImage({ repoPath: repo, baseImage: BASE_IMAGE });
+    /** One run: an edit, then submit (twice: a refused submit gives the model a turn back). */
+    const run = async (file: string, from: string, to: string) => {
+      const edit = `{ command: str_replace, path: ${file}, old_str: "${from}", new_str: "${to}" }`;
+      const script = [
+        "turns:",
+        `  - tool_calls: [{ name: editor, input: ${edit} }]`,
+        "  - tool_calls: [{ name: submit, input: {} }]",
+        "  - tool_calls: [{ name: submit, input: {} }]",
+        "",
+      ].join("\n");
+      const out = await solveTask({
+        runId: `native-gate-${Date.now().toString(36)}`,
+        task: { id: "native", repo: { kind: "local", path: repo }, problemStatement: "f3", origin: "text" },
+        repoPath: repo,
+        model: await createModel(`scripted:${writeScript(script)}`, {}),
+        sandbox: "docker",
+        docker: { image: env.image },
+        runDir: tempDir("native-gate-run"),
+        budget: { maxSteps: 6, maxTimeMs: 600_000 },
+        testCommand: env.testCommand!,
+        testGate: true,
+        baselineCache: { dir: false },
+        commandTimeoutMs: 300_000,
+        log: silentLogger,
+      });
+      const traj = JSON.parse(readFileSync(out.trajectoryPath, "utf8")) as { steps: { gate?: GateRecord }[] };
+      return { out, gate: traj.steps.find((s) => s.gate)!.gate! };
+    };
+
+    // good-test passes at the base commit and bad-test fails: breaking f2 is a regression.
+    const broken = await run("b.c", "x * 2", "x * 3");
+    expect(broken.gate).toMatchObject({ passed: false, scope: "full" });
+    expect(broken.gate.scopeWhy).toContain("ctest runs no single test file");
+    expect(broken.gate.regressions?.map((r) => r.name)).toEqual(["good-test"]);
+    expect(broken.gate.preExisting).toEqual(["bad-test"]);
+    expect(broken.gate.baseline?.tests).toBe(2);
+
+    // Fixing f3 makes bad-test pass and breaks nothing: the gate lets the submit through.
+    const fixed = await run("c.c", "x * 3", "x * 4");
+    expect(fixed.out.status).toBe("submitted");
+    expect(fixed.gate).toMatchObject({ passed: true, scope: "full", fixed: ["bad-test"] });
   }, 900_000);
 
   it("runs a plain Make project's check target", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { selectionCommand } from "../../src/testing/detect.js";
+import { selectionCommand, selectsByFile } from "../../src/testing/detect.js";
 
 describe("selectionCommand: a selection added to a configured command", () => {
   it("go: inserts -run with the top-level names, keeping $ intact", () => {
@@ -25,5 +25,21 @@ describe("selectionCommand: a selection added to a configured command", () => {
       "pytest -q 'tests/t.py::test_x[a b]'",
     );
     expect(selectionCommand("go", "go test ./...", [])).toBe("go test ./...");
+  });
+
+  it("ctest: an anchored -R of the names on the last ctest; make check: every test (no file selects)", () => {
+    const cmake = 'cmake --build "$b" && ctest --test-dir "$b" --output-on-failure';
+    expect(selectionCommand("ctest", cmake, ["format-test", "c++.test"])).toBe(
+      `cmake --build "$b" && ctest -R '^(format-test|c\\+\\+\\.test)$' --test-dir "$b" --output-on-failure`,
+    );
+    expect(selectionCommand("automake", "make -j2 && make check", ["tests/jqtest"])).toBe(
+      "make -j2 && make check",
+    );
+    expect([
+      selectsByFile("ctest"),
+      selectsByFile("automake"),
+      selectsByFile("jest"),
+      selectsByFile(undefined),
+    ]).toEqual([false, false, true, true]);
   });
 });
