@@ -53,6 +53,11 @@ export function multiSweStatus(results: Map<string, TestStatus>, name: string): 
 // Terminal colour codes, which a run on a TTY adds and the harness's logs do not have.
 const ANSI = /\u001b\[[0-9;]*m/g;
 
+/**
+ * The log's lines, trimmed as the harness reads them (no name of the dataset ends in a space). A
+ * title's own trailing space goes too, with or without the duration jest prints after some
+ * passes and not others: one test has one name from run to run.
+ */
 function lines(output: string): string[] {
   return normalizeText(output)
     .replace(ANSI, "")
@@ -61,8 +66,8 @@ function lines(output: string): string[] {
     .filter(Boolean);
 }
 
-const JEST_FILE = /^(PASS|FAIL) (.+?)(?:\s\(\d*\.?\d+\s*\w+\))?$/;
-const JEST_TEST = /^([✓✕]) (.+?)(?:\s\(\d*\.?\d+\s*\w+\))?$/;
+const JEST_FILE = /^(PASS|FAIL) (.+?)(?:\s+\(\d*\.?\d+\s*\w+\))?$/;
+const JEST_TEST = /^([✓✕]) (.+?)(?:\s+\(\d*\.?\d+\s*\w+\))?$/;
 
 /** jest's console output read as Multi-SWE-bench reads dayjs's and darkreader's logs. */
 export function parseJestVerbose(output: string): TestCaseResult[] {
@@ -81,8 +86,8 @@ export function parseJestVerbose(output: string): TestCaseResult[] {
   return out.results();
 }
 
-const MOCHA_PASS = /^✔ (.+?)(?:\s\(\d*\.?\d*\s*\w+\))?$/;
-const MOCHA_FAIL = /^\d+\) (.+?)(?:\s\(\d*\.?\d*\s*\w+\))?$/;
+const MOCHA_PASS = /^✔ (.+?)(?:\s+\(\d*\.?\d*\s*\w+\))?$/;
+const MOCHA_FAIL = /^\d+\) (.+?)(?:\s+\(\d*\.?\d*\s*\w+\))?$/;
 
 /** mocha's spec reporter read as Multi-SWE-bench reads express's newer logs (titles alone). */
 export function parseMochaSpecTitles(output: string): TestCaseResult[] {

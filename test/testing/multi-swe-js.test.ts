@@ -58,6 +58,20 @@ describe("jest-verbose (dayjs, darkreader)", () => {
     expect(test.get("test/display.test.js:Format no formatStr")).toBe("passed");
   });
 
+  it("one name for a title ending in a space, whether jest printed its duration or not", () => {
+    // The captured run printed this pass without a duration; another run prints `(11ms)` after it.
+    const name = "test/display.test.js:Format Complex with other string - : /";
+    const captured = read("dayjs/318-gold.txt");
+    expect(asMap(parseJestVerbose(captured)).get(name)).toBe("passed");
+    const timed = captured.replace(
+      "✓ Format Complex with other string - : / \n",
+      "✓ Format Complex with other string - : /  (11ms)\n",
+    );
+    expect(timed).not.toBe(captured);
+    expect(asMap(parseJestVerbose(timed)).get(name)).toBe("passed");
+    expect([...asMap(parseJestVerbose(timed)).keys()].filter((n) => n.endsWith(" "))).toEqual([]);
+  });
+
   it("darkreader-7241 (jest 27, ts-jest, `(10.92 s)` durations): every listed test's official status in both runs", () => {
     const rec = record("darkreader__darkreader.jsonl", "darkreader__darkreader-7241");
     const listed = { ...rec.f2p_tests, ...rec.p2p_tests, ...rec.n2p_tests, ...rec.s2p_tests };
