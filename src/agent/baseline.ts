@@ -21,6 +21,8 @@ export interface BaselineKey {
   /** The sandbox's environment (image id, or the host for the local sandbox). */
   environment: string;
   command: string;
+  /** The test-reading code's version (`testingCodeVersion`): a parser change makes a new baseline. */
+  reader?: string;
 }
 
 /** What the whole-suite run at baseline showed. */

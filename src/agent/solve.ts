@@ -19,6 +19,7 @@ import {
   type TestPlan,
   type TestRunReport,
   type TestSelection,
+  testingCodeVersion,
 } from "../testing/index.js";
 import { createDefaultTools, ToolRegistry } from "../tools/index.js";
 import { Baseline } from "./baseline.js";
@@ -200,6 +201,7 @@ function makeGate(
           commit: sandbox.baseCommit,
           environment: sandbox.environment,
           command: plan.command,
+          reader: testingCodeVersion(),
         },
         ...(cacheDir ? { cacheDir } : {}),
         log: opts.log,

@@ -1,3 +1,4 @@
+export { testingCodeVersion } from "./code-version.js";
 export {
   type CompareInput,
   type Comparison,

@@ -15,6 +15,7 @@ import type { GateRecord } from "../../src/agent/trajectory.js";
 import { silentLogger } from "../../src/log/index.js";
 import { createModel } from "../../src/model/index.js";
 import type { Task } from "../../src/task/index.js";
+import { testingCodeVersion } from "../../src/testing/index.js";
 import { tempDir, writeScript } from "../support/fixtures.js";
 
 /** A git repository with these files, committed. */
@@ -405,5 +406,9 @@ describe("the regression gate on real repositories", () => {
     expect(second.baseline).toMatchObject({ source: "cache", runMs: 0, tests: 4 });
     expect(readdirSync(cache)).toHaveLength(1);
     expect(second.passed).toBe(true);
+    // Kept under the version of the code that read the tests: a parser change makes a new one.
+    const stored = JSON.parse(readFileSync(join(cache, readdirSync(cache)[0]!), "utf8"));
+    expect(stored.key.reader).toMatch(/^[0-9a-f]{16}$/);
+    expect(stored.key.reader).toBe(testingCodeVersion());
   });
 });
