@@ -1,22 +1,22 @@
 /** The official Multi-SWE-bench records in ../shared/datasets (beside the checkout, as in CI). */
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { MultiSweTransition } from "../../src/suite/grade-multi.js";
+import type { MultiSweReport } from "../../src/suite/grade-multi.js";
 import type { MultiSweTestResult } from "../../src/task/index.js";
 
 export const MULTI_SWE_DATASETS = resolve(import.meta.dirname, "../../../shared/datasets/multi-swe-bench");
 
-/** The fields of a record the parser tests compare with. */
-export interface MultiSweRecordFields {
-  instance_id: string;
-  run_result: MultiSweTestResult;
-  test_patch_result: MultiSweTestResult;
-  fix_patch_result: MultiSweTestResult;
-  f2p_tests: Record<string, MultiSweTransition>;
-  p2p_tests: Record<string, MultiSweTransition>;
-  s2p_tests: Record<string, MultiSweTransition>;
-  n2p_tests: Record<string, MultiSweTransition>;
-}
+/**
+ * The fields of a record the parser tests compare with: the listed tests' transitions, typed as
+ * the report the suite writes has them, and the three official runs (names only, no counts).
+ */
+export type MultiSweRecordFields = Pick<
+  MultiSweReport,
+  "f2p_tests" | "p2p_tests" | "s2p_tests" | "n2p_tests"
+> &
+  Record<"run_result" | "test_patch_result" | "fix_patch_result", MultiSweTestResult> & {
+    instance_id: string;
+  };
 
 /** The record `id` of `file` (e.g. `jqlang__jq.jsonl`); a clear error when the datasets are not beside the checkout. */
 export function multiSweRecord(file: string, id: string): MultiSweRecordFields {
