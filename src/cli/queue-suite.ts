@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parseDuration, UsageError } from "../common/index.js";
-import { evaluateOnQueue, parseQueueUrl, runSuiteOnQueue } from "../queue/index.js";
+import { evaluateOnQueue, parseQueueUrl, probeRedis, runSuiteOnQueue } from "../queue/index.js";
 import type { EvalOptions, EvalResult, SuiteRunOptions, SuiteRunResult } from "../suite/index.js";
 
 interface QueueFlags {
@@ -40,6 +40,7 @@ export async function runOnQueue(
   o: SuiteRunOptions,
 ): Promise<SuiteRunResult> {
   const url = parseQueueUrl(flags.queue!);
+  await probeRedis(url, "suite run");
   const prompts = promptTexts(o.promptsDir);
   return runSuiteOnQueue({
     url,
@@ -79,6 +80,7 @@ export async function evaluateOnQueueCommand(
   o: EvalOptions,
 ): Promise<EvalResult> {
   const url = parseQueueUrl(flags.queue!);
+  await probeRedis(url, "suite eval");
   return evaluateOnQueue({
     url,
     tasksPath,

@@ -8,10 +8,10 @@ import { mkdtempSync } from "node:fs";
 import { homedir, hostname, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { z } from "zod";
-import { describeZodError, InfraError, parseDuration, UsageError } from "../common/index.js";
+import { describeZodError, parseDuration, UsageError } from "../common/index.js";
 import { createLogger, registerEnvSecrets } from "../log/index.js";
 import { createModel } from "../model/index.js";
-import { parseQueueUrl, redactUrl, startQueueWorker } from "../queue/index.js";
+import { parseQueueUrl, probeRedis, startQueueWorker } from "../queue/index.js";
 import { closeAllSandboxes, dockerAvailable } from "../sandbox/index.js";
 
 const Flags = z.object({
@@ -52,19 +52,7 @@ export async function runWorkerCommand(rawFlags: Record<string, unknown>): Promi
   const log = createLogger({ file: join(workDir, "worker.log"), pretty: false });
   const say = (line: string) => process.stdout.write(`${line}\n`);
   // Waits for Redis at start (a worker started before its Redis is fine), up to a minute.
-  const { Redis } = await import("ioredis");
-  const probe = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false, retryStrategy: () => 1000 });
-  probe.on("error", () => {});
-  try {
-    await Promise.race([
-      probe.ping(),
-      new Promise((_, reject) => setTimeout(() => reject(new Error("timeout")), 60_000).unref()),
-    ]);
-  } catch {
-    throw new InfraError(`worker: Redis at ${redactUrl(url)} did not answer within 60 s`);
-  } finally {
-    probe.disconnect();
-  }
+  await probeRedis(url, "worker");
   const worker = await startQueueWorker({
     url,
     name,

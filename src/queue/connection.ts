@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { hostname } from "node:os";
 import { Redis } from "ioredis";
 import { z } from "zod";
-import { UsageError } from "../common/index.js";
+import { InfraError, UsageError } from "../common/index.js";
 
 /** One BullMQ queue serves every suite; the job name says the kind (run or eval). */
 export const QUEUE_NAME = "fixpoint";
@@ -57,19 +57,58 @@ export function connect(url: string, name: string): Redis {
   return r;
 }
 
-/** Resolves when Redis answers a PING, or throws after `timeoutMs`. */
-export async function waitForRedis(r: Redis, timeoutMs: number): Promise<void> {
+// Connection errors that retrying cannot fix: the server's certificate or the password.
+const CERT_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS|ERR_SSL/;
+const AUTH_ERROR = /WRONGPASS|NOAUTH|invalid password|invalid username-password/i;
+
+/**
+ * Checks that Redis answers before anything is queued or taken: resolves on a PING's answer.
+ * A certificate or password that TLS or Redis refused is a UsageError at once (exit 2); anything
+ * else is waited out (a Redis still starting) up to `timeoutMs`, then an InfraError (exit 3). Both
+ * are one line naming the URL without its password, and the cause.
+ */
+export async function probeRedis(url: string, who: string, timeoutMs = 60_000): Promise<void> {
+  const r = new Redis(url, {
+    maxRetriesPerRequest: null,
+    connectionName: `${who}:probe`,
+    retryStrategy: () => 500,
+  });
+  let last = "";
+  let fail: (e: Error) => void = () => {};
+  const failed = new Promise<never>((_, reject) => {
+    fail = reject;
+  });
+  const where = `${who}: Redis at ${redactUrl(url)}`;
+  r.on("error", (e: Error & { code?: string }) => {
+    last = e.code && !e.message.includes(e.code) ? `${e.message} (${e.code})` : e.message;
+    if (CERT_ERROR.test(`${e.code ?? ""} ${e.message}`))
+      fail(new UsageError(`${where}: ${last}; trust its CA with NODE_EXTRA_CA_CERTS=FILE`));
+    else if (AUTH_ERROR.test(e.message)) fail(new UsageError(`${where}: ${last}`));
+  });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new Error(`Redis did not answer within ${timeoutMs / 1000} s`)),
+      () =>
+        reject(
+          new InfraError(
+            `${where} did not answer within ${timeoutMs / 1000} s${last ? ` (last error: ${last})` : ""}`,
+          ),
+        ),
       timeoutMs,
     );
   });
   try {
-    await Promise.race([r.ping(), timeout]);
+    // The PING itself is refused with NOAUTH/WRONGPASS when the password is wrong.
+    await Promise.race([
+      r.ping().catch((e: Error) => {
+        throw AUTH_ERROR.test(e.message) ? new UsageError(`${where}: ${e.message}`) : e;
+      }),
+      failed,
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
+    r.disconnect();
   }
 }
 

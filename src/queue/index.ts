@@ -1,6 +1,7 @@
 export {
   jobIdFor,
   parseQueueUrl,
+  probeRedis,
   QUEUE_NAME,
   redactUrl,
   suiteIdFor,

@@ -38,29 +38,74 @@ export async function waitUntil(what: string, ok: () => boolean | Promise<boolea
   }
 }
 
+/** How a test's Redis is reached: TLS only (`rediss://`, a self-signed certificate) and a password. */
+export interface RedisSecurity {
+  tls?: { certFile: string; keyFile: string };
+  password?: string;
+}
+
+/**
+ * A self-signed certificate for 127.0.0.1 made with the openssl CLI; a client trusts it through
+ * NODE_EXTRA_CA_CERTS, as a user behind a private CA would.
+ */
+export function selfSignedCertificate(): { certFile: string; keyFile: string } {
+  const dir = tempDir("tls");
+  const certFile = join(dir, "cert.pem");
+  const keyFile = join(dir, "key.pem");
+  const r = spawnSync(
+    "openssl",
+    ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"].concat([
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+      "-keyout",
+      keyFile,
+      "-out",
+      certFile,
+    ]),
+    { encoding: "utf8" },
+  );
+  if (r.status !== 0) throw new Error(`openssl req failed: ${r.stderr || r.error}`);
+  return { certFile, keyFile };
+}
+
 export class RedisServer {
   private proc: ChildProcess | null = null;
   readonly dir = tempDir("redis");
-  constructor(readonly port: number) {}
+  constructor(
+    readonly port: number,
+    readonly security: RedisSecurity = {},
+  ) {}
   get url() {
-    return `redis://127.0.0.1:${this.port}`;
+    const auth = this.security.password ? `:${encodeURIComponent(this.security.password)}@` : "";
+    return `${this.security.tls ? "rediss" : "redis"}://${auth}127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<RedisServer> {
-    const r = new RedisServer(await freePort());
+  static async start(security: RedisSecurity = {}): Promise<RedisServer> {
+    const r = new RedisServer(await freePort(), security);
     await r.start();
     return r;
   }
 
   async start(): Promise<void> {
+    const { tls, password } = this.security;
+    // With TLS the plain port is closed: every client must speak TLS.
+    const listen = tls
+      ? ["--port", "0", "--tls-port", String(this.port), "--tls-cert-file", tls.certFile].concat([
+          "--tls-key-file",
+          tls.keyFile,
+          "--tls-auth-clients",
+          "no",
+        ])
+      : ["--port", String(this.port)];
     const p = spawn(
       "redis-server",
       // appendfsync always: a stop loses no acknowledged write; no RDB snapshots.
-      ["--port", String(this.port), "--bind", "127.0.0.1", "--dir", this.dir, "--appendonly", "yes"].concat([
+      [...listen, "--bind", "127.0.0.1", "--dir", this.dir, "--appendonly", "yes"].concat([
         "--appendfsync",
         "always",
         "--save",
         "",
+        ...(password ? ["--requirepass", password] : []),
       ]),
       { stdio: ["ignore", "pipe", "pipe"] },
     );

@@ -16,7 +16,10 @@ import {
   fixpoint,
   fixtureSuite,
   predictionIds,
+  RedisServer,
   redisInstalled,
+  selfSignedCertificate,
+  startWorker,
   startWorkers,
   statusOf,
   stopWorkers,
@@ -146,4 +149,55 @@ describe.skipIf(!redisInstalled)("suite run --queue", () => {
       expect(await stopWorkers([worker!])).toEqual([0]);
     }
   }, 60_000);
+});
+
+describe.skipIf(!redisInstalled)("suite run --queue over TLS with a password", () => {
+  it("rediss://:password@host: workers and coordinator trusting the server's CA drain the suite", async () => {
+    const tls = selfSignedCertificate();
+    const password = "q/ueue pass";
+    const server = await RedisServer.start({ tls, password });
+    try {
+      expect(server.url).toMatch(/^rediss:\/\/:q%2Fueue%20pass@127\.0\.0\.1:\d+$/);
+      // The CA comes the way a corporate one does: NODE_EXTRA_CA_CERTS.
+      const env = { NODE_EXTRA_CA_CERTS: tls.certFile };
+      const suite = await fixtureSuite();
+      const workers = ["t1", "t2"].map((n) => startWorker(server.url, n, suite, [], env));
+      await Promise.all(workers.map((w) => w.waitFor(/ready/)));
+      const out = join(tempDir("qtls"), "out");
+      const run = await coordinator(server.url, suite.tasksPath, out, "scripted:{script}", [], env).done;
+      expect(run.code, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({ total: 3, done: 3, failed: [] });
+      expect(predictionIds(out).sort()).toEqual(
+        readFileSync(suite.tasksPath, "utf8")
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => JSON.parse(l).instance_id)
+          .sort(),
+      );
+      // The password is never printed.
+      for (const p of [run, ...workers.map((w) => ({ stdout: w.stdout, stderr: w.stderr }))])
+        expect(p.stdout + p.stderr).not.toContain("q/ueue");
+      const status = await fixpoint(["suite", "status", "--queue", server.url, "--json"], env).done;
+      expect(status.code, status.stderr).toBe(0);
+      expect(JSON.parse(status.stdout).suites).toEqual([expect.objectContaining({ kind: "run", done: 3 })]);
+      expect(await stopWorkers(workers)).toEqual([0, 0]);
+
+      // Without the CA, or with a wrong password: one line naming the cause at once, exit 2.
+      const untrusted = await fixpoint(["suite", "status", "--queue", server.url], {
+        NODE_EXTRA_CA_CERTS: "",
+      }).done;
+      expect(untrusted.code).toBe(2);
+      expect(untrusted.stderr.trim()).toMatch(
+        /^fixpoint: suite status: Redis at rediss:\/\/:\*\*\*@127\.0\.0\.1:\d+: .*self[- ]signed.*NODE_EXTRA_CA_CERTS=FILE$/,
+      );
+      const wrongUrl = server.url.replace("q%2Fueue", "wrong");
+      const wrong = await fixpoint(["worker", "--queue", wrongUrl, "--mirror", suite.mirror], env).done;
+      expect(wrong.code).toBe(2);
+      expect(wrong.stderr.trim()).toMatch(
+        /^fixpoint: worker: Redis at rediss:\/\/:\*\*\*@127\.0\.0\.1:\d+: WRONGPASS/,
+      );
+    } finally {
+      await server.stop();
+    }
+  }, 120_000);
 });
