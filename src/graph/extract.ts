@@ -3,6 +3,7 @@
  * our extras). Backend-agnostic: it only uses `SyntaxNode`, so native and WASM parses give the
  * same result. Qualified names use "." between containers in every language.
  */
+import { maskSpecifierMacros } from "./c-macros.js";
 import type { LanguageId } from "./languages.js";
 import type { LoadedLanguage, NodeList, SyntaxNode } from "./parser.js";
 
@@ -302,9 +303,11 @@ function stripQuotes(s: string): string {
 }
 
 export function extractFile(lang: LoadedLanguage, source: string): FileExtraction {
-  const tree = lang.parse(source);
+  // C/C++: attribute-like macros masked first (same offsets), or they derail the grammar.
+  const text = lang.id === "c" || lang.id === "cpp" ? maskSpecifierMacros(source) : source;
+  const tree = lang.parse(text);
   try {
-    return extractTree(lang, tree.root, source);
+    return extractTree(lang, tree.root, text);
   } finally {
     tree.dispose();
   }

@@ -16,7 +16,7 @@ import { type Logger, silentLogger } from "../log/index.js";
 import { extractFile, type FileExtraction } from "./extract.js";
 import { type FileSource, localFileSource } from "./files.js";
 import type { HistorySource } from "./history.js";
-import { languageForPath } from "./languages.js";
+import { languageForFile, languageForPath } from "./languages.js";
 import { type BackendKind, LanguageLoader } from "./parser.js";
 import { defaultWorkerCount, runPool, type WorkItem } from "./pool.js";
 import { type FileResult, processBuffer } from "./process.js";
@@ -392,7 +392,7 @@ export class CodeGraph {
    * of no supported language.
    */
   async extractText(path: string, text: string): Promise<FileExtraction | null> {
-    const language = languageForPath(path);
+    const language = languageForFile(path, text);
     if (!language) return null;
     return extractFile(await this.loader.load(language), text);
   }

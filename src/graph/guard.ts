@@ -4,7 +4,7 @@
  * of languages we do not parse are accepted.
  */
 import { syntaxProblems } from "./extract.js";
-import { languageForPath } from "./languages.js";
+import { languageForFile } from "./languages.js";
 import { LanguageLoader } from "./parser.js";
 
 const loader = new LanguageLoader("auto");
@@ -17,7 +17,7 @@ export interface SyntaxProblem {
 }
 
 async function problemsOf(path: string, text: string): Promise<SyntaxProblem[] | null> {
-  const lang = languageForPath(path);
+  const lang = languageForFile(path, text);
   if (!lang) return null;
   const l = await loader.load(lang);
   const tree = l.parse(text);

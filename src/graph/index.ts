@@ -36,7 +36,7 @@ export {
   textBeforeDiff,
   workingTreeDiff,
 } from "./impact.js";
-export { type LanguageId, languageForPath, supportedLanguages } from "./languages.js";
+export { type LanguageId, languageForFile, languageForPath, supportedLanguages } from "./languages.js";
 export { issueSignals, type LocalizeOptions, type LocalizeResult, localize } from "./localize.js";
 export type { BackendKind } from "./parser.js";
 export { pageRank, type RankedFile, type RepoMapOptions, rankFiles, renderRepoMap } from "./rank.js";

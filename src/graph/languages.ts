@@ -159,6 +159,20 @@ export function languageForPath(path: string): LanguageId | null {
   return BY_EXT.get(extname(path).toLowerCase())?.id ?? null;
 }
 
+// What only C++ writes (a C header that guards `extern "C"` for C++ has none of it).
+const CPP_ONLY =
+  /^[ \t]*(?:(?:inline\s+)?namespace\s+[\w:]*\s*\{|template\s*<|(?:public|private|protected)\s*:|using\s+namespace\s|class\s+\w+(?:\s+final)?\s*[:{])|\bstd::\w|\bconstexpr\s/m;
+
+/**
+ * The language of a file from its path and, for a `.h` header (C's extension, which C++
+ * projects use too: fmt's headers are all `.h`), from its text: C++ when it writes C++.
+ */
+export function languageForFile(path: string, text: string): LanguageId | null {
+  const byPath = languageForPath(path);
+  if (byPath === "c" && extname(path).toLowerCase() === ".h" && CPP_ONLY.test(text)) return "cpp";
+  return byPath;
+}
+
 const QUERY_DIR = join(dirname(fileURLToPath(import.meta.url)), "queries");
 const queryCache = new Map<LanguageId, string>();
 

@@ -9,6 +9,7 @@ import type { Statement } from "better-sqlite3";
 import type { FileExtraction } from "./extract.js";
 import type { LanguageId } from "./languages.js";
 import {
+  HEADER_DECLARATIONS,
   IMPLICIT_RECEIVER,
   type Lookup,
   type RefContext,
@@ -118,7 +119,7 @@ function dbLookup(db: DB, root: string, everything?: ParsedFile[]): Lookup {
   );
   // Candidates in path order, so a build resolves the same way whatever order workers finished in.
   const byName = db.prepare(
-    "SELECT s.id, s.file_id AS fileId, s.kind, s.parent_id AS parentId FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.name = ? ORDER BY f.path, s.line LIMIT 5000",
+    "SELECT s.id, s.file_id AS fileId, f.path, s.kind, s.parent_id AS parentId FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.name = ? ORDER BY f.path, s.line LIMIT 5000",
   );
   const esc = (s: string) => s.replace(/[\\%_]/g, "\\$&");
   const fileCache = new Map<string, number | undefined>();
@@ -137,6 +138,7 @@ function dbLookup(db: DB, root: string, everything?: ParsedFile[]): Lookup {
         const c: SymbolCandidate = {
           id: f.symIds[i]!,
           fileId: f.fileId,
+          path: f.path,
           kind: s.kind,
           parentId: s.parent >= 0 ? f.symIds[s.parent]! : null,
         };
@@ -208,6 +210,7 @@ function insertEdgesFor(lk: Lookup, f: ParsedFile, insertEdge: EdgeSink): number
   const ctx: RefContext = {
     fileId,
     implicitReceiver: IMPLICIT_RECEIVER.has(ex.language),
+    headerDeclarations: HEADER_DECLARATIONS.has(ex.language),
     importedFiles: new Set(),
     importedNames: new Map(),
   };
@@ -341,6 +344,7 @@ function contextFromDb(db: DB, fileId: number): RefContext {
   const ctx: RefContext = {
     fileId,
     implicitReceiver: IMPLICIT_RECEIVER.has(language),
+    headerDeclarations: HEADER_DECLARATIONS.has(language),
     importedFiles: new Set(),
     importedNames: new Map(),
   };

@@ -2,7 +2,7 @@
 import { createHash } from "node:crypto";
 import { extractFile, type FileExtraction } from "./extract.js";
 import { decodeUtf8, looksBinary } from "./files.js";
-import { type LanguageId, languageForPath } from "./languages.js";
+import { type LanguageId, languageForFile, languageForPath } from "./languages.js";
 import type { LanguageLoader } from "./parser.js";
 import { splitIdentifierWords } from "./store.js";
 
@@ -45,11 +45,14 @@ export async function processBuffer(
   if (looksBinary(buf)) return { ...base, hash, status: "binary" };
   if (!language) return { ...base, hash, status: "unreadable", error: "unsupported language" };
   const { text, invalid } = decodeUtf8(buf);
+  // A `.h` file's language is settled by its text (C or C++).
+  const fileLanguage = languageForFile(input.path, text) ?? language;
   try {
-    const lang = await loader.load(language);
+    const lang = await loader.load(fileLanguage);
     const extraction = extractFile(lang, text);
     return {
       ...base,
+      language: fileLanguage,
       invalidUtf8: invalid,
       hash,
       status: extraction.errorCount > 0 ? "partial" : "ok",

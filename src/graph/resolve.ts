@@ -10,6 +10,8 @@ import type { LanguageId } from "./languages.js";
 export interface SymbolCandidate {
   id: number;
   fileId: number;
+  /** The path of its file (repository-relative). */
+  path: string;
   kind: string;
   parentId: number | null;
 }
@@ -220,6 +222,8 @@ export interface RefContext {
   fileId: number;
   /** The file's language calls members without a receiver (`foo()` meaning `this.foo()`). */
   implicitReceiver: boolean;
+  /** C or C++: functions are declared in headers and defined in source files. */
+  headerDeclarations: boolean;
   /** Files this file imports (resolved). */
   importedFiles: Set<number>;
   /** Local names bound by imports → the files they come from. */
@@ -230,6 +234,25 @@ const CLASS_KINDS = new Set(["class", "interface", "enum", "type"]);
 const MEMBER_KINDS = new Set(["method", "field"]);
 /** Languages where a bare name inside a class can be one of its members (implicit `this`). */
 export const IMPLICIT_RECEIVER = new Set<string>(["java", "csharp", "cpp", "ruby"]);
+/** Languages whose functions are declared in headers and defined in source files. */
+export const HEADER_DECLARATIONS = new Set<string>(["c", "cpp"]);
+const HEADER = /\.(h|hh|hpp|hxx|h\+\+|inc)$/i;
+
+/**
+ * C and C++: a function declared in headers and defined in one source file is that source
+ * file's function, which is where its callers should point (a call site sees the prototype,
+ * often through a chain of includes). Null when the candidates are not that shape.
+ */
+function definitionBehindHeaders(cands: SymbolCandidate[]): SymbolCandidate | null {
+  let def: SymbolCandidate | null = null;
+  for (const s of cands) {
+    if (s.kind !== "function" || s.parentId !== null) return null;
+    if (HEADER.test(s.path)) continue;
+    if (def) return null;
+    def = s;
+  }
+  return def;
+}
 
 /**
  * Picks the symbol a reference most likely means, or null. `enclosingClass` is the symbol id of
@@ -279,6 +302,8 @@ export function resolveRef(
   }
   const same = cands.filter((s) => s.fileId === ctx.fileId);
   if (same.length) return same.find((s) => s.parentId === null) ?? same[0]!;
+  const behindHeaders = ctx.headerDeclarations && cands.length > 1 ? definitionBehindHeaders(cands) : null;
+  if (behindHeaders) return behindHeaders;
   const imported = cands.filter((s) => ctx.importedFiles.has(s.fileId));
   if (imported.length) return imported.find((s) => s.parentId === null) ?? imported[0]!;
   if (cands.length === 1) return cands[0]!;

@@ -10,7 +10,11 @@ import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { InfraError } from "../common/index.js";
 
-export const SCHEMA_VERSION = 4;
+/**
+ * Also bumped when extraction changes what an unchanged file yields (files are re-parsed only
+ * when their content changes): 5 reads C++ `.h` headers as C++ and masks C/C++ specifier macros.
+ */
+export const SCHEMA_VERSION = 5;
 
 export type DB = Database.Database;
 
