@@ -68,6 +68,6 @@ for (const dir of process.argv.slice(2)) {
     }
   }
   const row = (name: string, t: Tally) =>
-    `  ${name.padEnd(7)} files with a syntax error ${t.withErrors}/${t.files}, functions ${t.functions} (inside another function: ${t.nested})`;
-  console.log(`${dir}\n${row("before", raw)}\n${row("now", masked)}`);
+    `  ${name.padEnd(10)} files with a syntax error ${t.withErrors}/${t.files}, functions ${t.functions} (inside another function: ${t.nested})`;
+  console.log(`${dir}\n${row("as written", raw)}\n${row("now", masked)}`);
 }

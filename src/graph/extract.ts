@@ -453,10 +453,16 @@ export function extractTree(lang: LoadedLanguage, root: SyntaxNode, source: stri
     parents.push(tie ? parentInTree(d) : open.length ? open[open.length - 1]! : -1);
     open.push(i);
   }
-  // Locals (variables inside functions) are not symbols.
+  // Locals (variables inside functions) are not symbols. Nor is a C/C++ declaration with a
+  // function declarator inside a function: `buffer b(data, size);` declares a variable (C and C++
+  // define no functions in a body; a local prototype is not worth a symbol).
+  const insideFunction = (i: number) => {
+    for (let p = parents[i]!; p >= 0; p = parents[p]!) if (FUNCTION_LIKE.has(raw[p]!.kind)) return true;
+    return false;
+  };
   const keep = raw.map((d, i) => {
-    if (!VALUE_KINDS.has(d.kind)) return true;
-    for (let p = parents[i]!; p >= 0; p = parents[p]!) if (FUNCTION_LIKE.has(raw[p]!.kind)) return false;
+    if (VALUE_KINDS.has(d.kind)) return !insideFunction(i);
+    if (FUNCTION_LIKE.has(d.kind) && d.node.type === "declaration") return !insideFunction(i);
     return true;
   });
   const newIndex = new Array<number>(raw.length).fill(-1);

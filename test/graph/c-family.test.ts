@@ -89,6 +89,14 @@ describe("C and C++ macros", () => {
     expect(ex.errorCount).toBe(0);
   });
 
+  it("a variable constructed in a body is not a function (C++'s most vexing parse)", async () => {
+    const src = "struct buffer { buffer(int); };\nint use(int data) {\n  buffer b(data);\n  return data;\n}\n";
+    const ex = extractFile(await loader.load("cpp"), src);
+    expect(ex.symbols.filter((s) => s.kind === "function" || s.kind === "method").map((s) => s.name)).toEqual(
+      ["buffer", "use"],
+    );
+  });
+
   it("reads a C header as C, and a header that writes C++ as C++", () => {
     const cHeader =
       '#ifdef __cplusplus\nextern "C" {\n#endif\nint jv_get(int x);\n#ifdef __cplusplus\n}\n#endif\n';
