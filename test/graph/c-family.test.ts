@@ -90,7 +90,8 @@ describe("C and C++ macros", () => {
   });
 
   it("a variable constructed in a body is not a function (C++'s most vexing parse)", async () => {
-    const src = "struct buffer { buffer(int); };\nint use(int data) {\n  buffer b(data);\n  return data;\n}\n";
+    const src =
+      "struct buffer { buffer(int); };\nint use(int data) {\n  buffer b(data);\n  return data;\n}\n";
     const ex = extractFile(await loader.load("cpp"), src);
     expect(ex.symbols.filter((s) => s.kind === "function" || s.kind === "method").map((s) => s.name)).toEqual(
       ["buffer", "use"],
