@@ -3,8 +3,9 @@
  * with the file before it) is refused with the location and the would-be text around it. Files
  * of languages we do not parse are accepted.
  */
+import { maskSpecifierMacros } from "./c-macros.js";
 import { syntaxProblems } from "./extract.js";
-import { languageForFile } from "./languages.js";
+import { type LanguageId, languageForFile } from "./languages.js";
 import { LanguageLoader } from "./parser.js";
 
 const loader = new LanguageLoader("auto");
@@ -16,11 +17,10 @@ export interface SyntaxProblem {
   text: string;
 }
 
-async function problemsOf(path: string, text: string): Promise<SyntaxProblem[] | null> {
-  const lang = languageForFile(path, text);
-  if (!lang) return null;
+/** Problems of a text read as `lang`, as the graph reads it (C/C++ macros masked). */
+async function problemsOf(lang: LanguageId, text: string): Promise<SyntaxProblem[]> {
   const l = await loader.load(lang);
-  const tree = l.parse(text);
+  const tree = l.parse(lang === "c" || lang === "cpp" ? maskSpecifierMacros(text) : text);
   try {
     return syntaxProblems(tree.root, 200);
   } finally {
@@ -37,14 +37,17 @@ export async function checkSyntaxRegression(
   before: string | null,
   after: string,
 ): Promise<string | null> {
-  let afterProblems: SyntaxProblem[] | null;
+  // One language for both texts (a `.h` is C or C++ by its text: the file before the edit decides).
+  const lang = languageForFile(path, before ?? after);
+  if (!lang) return null;
+  let afterProblems: SyntaxProblem[];
   try {
-    afterProblems = await problemsOf(path, after);
+    afterProblems = await problemsOf(lang, after);
   } catch {
     return null; // the grammar failed to load: never block edits on our own failure
   }
-  if (!afterProblems || afterProblems.length === 0) return null;
-  const beforeProblems = before === null ? [] : ((await problemsOf(path, before)) ?? []);
+  if (afterProblems.length === 0) return null;
+  const beforeProblems = before === null ? [] : await problemsOf(lang, before);
   if (afterProblems.length <= beforeProblems.length) return null;
   // The first problem that has no counterpart (same kind and text) before the edit.
   const remaining = new Map<string, number>();

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { maskSpecifierMacros } from "../../src/graph/c-macros.js";
 import { extractFile } from "../../src/graph/extract.js";
-import { languageForFile, openCodeGraph } from "../../src/graph/index.js";
+import { checkSyntaxRegression, languageForFile, openCodeGraph } from "../../src/graph/index.js";
 import { LanguageLoader } from "../../src/graph/parser.js";
 import { tempCache, writeRepo } from "./fixtures.js";
 
@@ -95,6 +95,15 @@ describe("C and C++ macros", () => {
     const ex = extractFile(await loader.load("cpp"), src);
     expect(ex.symbols.filter((s) => s.kind === "function" || s.kind === "method").map((s) => s.name)).toEqual(
       ["buffer", "use"],
+    );
+  });
+
+  it("the edit guard reads a C++ header as the graph does: a good edit passes, a broken one is refused", async () => {
+    const good = FMT_LIKE.replace("return empty() ?", "return !empty() ?");
+    expect(await checkSyntaxRegression("include/fmt/args.h", FMT_LIKE, good)).toBeNull();
+    const bad = FMT_LIKE.replace("void push_back(const T& arg) {", "void push_back(const T& arg) {{");
+    expect(await checkSyntaxRegression("include/fmt/args.h", FMT_LIKE, bad)).toMatch(
+      /^Edit refused: .*args\.h/,
     );
   });
 
