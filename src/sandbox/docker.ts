@@ -6,6 +6,7 @@
  * the command's process groups inside the container.
  */
 import { spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { hostname, tmpdir } from "node:os";
@@ -530,7 +531,7 @@ export async function createDockerSandbox(opts: DockerSandboxOptions): Promise<S
     // filesystem costs ~1 ms each, ten times a volume's — it decides how fast a big checkout
     // arrives. It starts with the image's /testbed (installed node_modules, say).
     Volumes: { [CONTAINER_ROOT]: {} },
-    Labels: { [LABEL_MANAGED]: "true", [LABEL_RUN]: id, [LABEL_OWNER]: `${hostname()}:${process.pid}` },
+    Labels: { [LABEL_MANAGED]: "true", [LABEL_RUN]: id, [LABEL_OWNER]: sandboxOwner() },
     HostConfig: {
       NetworkMode: opts.network ? "bridge" : "none",
       Memory: memory,
@@ -606,18 +607,43 @@ export interface GcOptions {
   run?: string;
 }
 
+/** A process's start time in clock ticks since boot (Linux /proc), or null where unknown. */
+function processStartTicks(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces and parentheses): state is field 3,
+    // starttime field 22.
+    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return rest[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The owner label of a process's sandboxes: `host:pid`, and where the system says when the
+ * process started, `host:pid:start`, so that a later process given the same pid (pids are
+ * reused, after 32,768 by default on Linux) is not taken for the owner.
+ */
+export function sandboxOwner(pid = process.pid): string {
+  const start = processStartTicks(pid);
+  return `${hostname()}:${pid}${start ? `:${start}` : ""}`;
+}
+
 function ownerAlive(owner: string | undefined): boolean {
   if (!owner) return false;
-  const i = owner.lastIndexOf(":");
-  const host = owner.slice(0, i);
-  const pid = Number(owner.slice(i + 1));
+  const [host, pidText, start] = owner.split(":") as [string, string | undefined, string | undefined];
+  const pid = Number(pidText);
   if (host !== hostname() || !Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
+    if ((e as NodeJS.ErrnoException).code !== "EPERM") return false;
   }
+  // Alive: the same process only if it started when the owner did.
+  if (start === undefined) return true;
+  const now = processStartTicks(pid);
+  return now === null || now === start;
 }
 
 /**

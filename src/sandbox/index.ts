@@ -5,6 +5,7 @@ export {
   dockerAvailable,
   type GcOptions,
   gcSandboxes,
+  sandboxOwner,
 } from "./docker.js";
 export {
   type BuildEnvironmentOptions,

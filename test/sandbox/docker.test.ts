@@ -10,6 +10,7 @@ import {
   gcSandboxes,
   openSandbox,
   type Sandbox,
+  sandboxOwner,
 } from "../../src/sandbox/index.js";
 import { dockerUp, mustHaveDocker, pythonImage, skipReason } from "./docker-env.js";
 import { git, hashTree, makeRepo } from "./helpers.js";
@@ -189,18 +190,23 @@ describe.skipIf(!dockerUp)(`DockerSandbox on a real engine${skipReason ? ` (${sk
         HostConfig: { NetworkMode: "none" },
       });
     const dead = await make(`${hostname()}:999999999`);
-    const live = await make(`${hostname()}:${process.pid}`);
+    const live = await make(sandboxOwner());
+    // A live pid that started at another time: the owner died and its pid went to a newer process.
+    const reused = await make(`${hostname()}:${process.pid}:1`);
     try {
+      expect(sandboxOwner()).toMatch(new RegExp(`^${hostname()}:${process.pid}:\\d+$`));
       // Only this test's containers: other test files run Docker sandboxes at the same time.
       const removed = await gcSandboxes({ run: "leftover" });
-      expect(removed).toBeGreaterThanOrEqual(1);
+      expect(removed).toBeGreaterThanOrEqual(2);
       await expect(dead.inspect()).rejects.toMatchObject({ statusCode: 404 });
+      await expect(reused.inspect()).rejects.toMatchObject({ statusCode: 404 });
       expect((await live.inspect()).Id).toBe(live.id);
       expect(await gcSandboxes({ all: true, run: "leftover" })).toBeGreaterThanOrEqual(1);
       await expect(live.inspect()).rejects.toMatchObject({ statusCode: 404 });
     } finally {
       await dead.remove({ force: true }).catch(() => undefined);
       await live.remove({ force: true }).catch(() => undefined);
+      await reused.remove({ force: true }).catch(() => undefined);
     }
   });
 

@@ -7,14 +7,13 @@
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { hostname } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type FixtureSuite, makeFixtureSuite } from "../../evals/suite/make-fixture-suite.js";
 import { silentLogger } from "../../src/log/index.js";
 import { createModel } from "../../src/model/index.js";
-import type { Sandbox } from "../../src/sandbox/index.js";
+import { type Sandbox, sandboxOwner } from "../../src/sandbox/index.js";
 import { evaluatePredictions, readStatus, runSuite } from "../../src/suite/index.js";
 import { loadTaskFile } from "../../src/task/index.js";
 import { BASE_IMAGE, dockerUp, mustHaveDocker, skipReason } from "../sandbox/docker-env.js";
@@ -130,7 +129,7 @@ describe.skipIf(!dockerUp)(`suites in Docker${skipReason ? ` (${skipReason})` : 
       stderr += d;
     });
     const exited = new Promise<number>((resolve) => child.on("close", (code) => resolve(code ?? -1)));
-    const owner = `${hostname()}:${child.pid}`;
+    const owner = sandboxOwner(child.pid ?? -1);
     const t0 = Date.now();
     while (containersOf(owner).length < 2 && Date.now() - t0 < 240_000)
       await new Promise((r) => setTimeout(r, 500));

@@ -10,10 +10,10 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
-import { hostname } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type FixtureSuite, makeFixtureSuite } from "../../evals/suite/make-fixture-suite.js";
+import { sandboxOwner } from "../../src/sandbox/index.js";
 import { readStatus } from "../../src/suite/index.js";
 import { BASE_IMAGE, dockerUp, mustHaveDocker, skipReason } from "../sandbox/docker-env.js";
 import { cleanEnv, runCliAsync, startCli } from "../support/cli.js";
@@ -113,7 +113,7 @@ describe.skipIf(!dockerUp)(`the Docker engine lost mid-suite${skipReason ? ` (${
 
   /** Waits for two task containers of the suite's process, then cuts the engine and kills them. */
   async function outageWhenRunning(pid: number | undefined): Promise<void> {
-    const owner = `${hostname()}:${pid}`;
+    const owner = sandboxOwner(pid ?? -1);
     const t0 = Date.now();
     while (containersOf(owner).length < 2 && Date.now() - t0 < 300_000) await sleep(300);
     const running = containersOf(owner);
