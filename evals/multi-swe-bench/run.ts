@@ -149,6 +149,10 @@ if (phases.has("oracle")) {
     values.workers,
     "--image-template",
     "none",
+    // An oracle replays a whole gold patch, one editor call a hunk: a large patch (dayjs-569's
+    // new plugin, 58 calls) needs more turns than an agent's default budget of 50.
+    "--max-steps",
+    "400",
   ]);
   console.error(`oracle run: ${((Date.now() - started) / 60_000).toFixed(1)} min`);
   const preds = join(runs, "predictions.jsonl");
