@@ -256,6 +256,8 @@ export class TestGate {
       );
       regressions = confirmed.regressions;
       flaky = confirmed.flaky;
+      for (const s of confirmed.preExisting)
+        cmp.preExisting.push({ name: s.name, status: s.now === "error" ? "error" : "failed" });
     }
     const agentFailing = cmp.agentTests.filter((t) => t.status === "failed" || t.status === "error");
     const passed = regressions.length === 0 && cmp.named.failing.length === 0 && agentFailing.length === 0;

@@ -131,6 +131,11 @@ export interface Confirmation {
   regressions: Suspect[];
   /** Suspects whose result flipped between two runs of the same code. */
   flaky: Array<Suspect & { why: string }>;
+  /**
+   * Suspects the first baseline did not report (`new`) that fail at the base commit when run
+   * again: failures of the base commit, not of the change (the first baseline was cut short).
+   */
+  preExisting: Suspect[];
 }
 
 /**
@@ -143,7 +148,7 @@ export function confirmSuspects(
   rerunCurrent: ReadonlyMap<string, TestStatus>,
   rerunBaseline: ReadonlyMap<string, TestStatus>,
 ): Confirmation {
-  const out: Confirmation = { regressions: [], flaky: [] };
+  const out: Confirmation = { regressions: [], flaky: [], preExisting: [] };
   for (const s of suspects) {
     const again = rerunCurrent.get(s.name);
     const base = rerunBaseline.get(s.name);
@@ -151,6 +156,8 @@ export function confirmSuspects(
       out.flaky.push({ ...s, why: `${s.now ?? "not reported"} then ${again} on the same code` });
     } else if (s.kind === "worse" && s.before === "passed" && failing(base)) {
       out.flaky.push({ ...s, why: `passed then ${base} at the base commit` });
+    } else if (s.kind === "new" && failing(base)) {
+      out.preExisting.push(s);
     } else out.regressions.push(s);
   }
   return out;

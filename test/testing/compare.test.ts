@@ -119,6 +119,27 @@ describe("confirmSuspects", () => {
       ["b", "failed then passed on the same code"],
       ["c", "passed then failed at the base commit"],
     ]);
+    expect(out.preExisting).toEqual([]);
+  });
+
+  it("a failing test the first baseline did not report is the base commit's when it fails there too", () => {
+    // dayjs-569: the whole-suite baseline was killed after 4 tests; a test failing at the base
+    // commit then looked new. Run again at the base commit it fails: not the change's regression.
+    const suspects = [
+      { name: "display:diff", kind: "new" as const, now: "failed" as const },
+      { name: "new:test", kind: "new" as const, now: "failed" as const },
+    ];
+    const out = confirmSuspects(
+      suspects,
+      base([
+        ["display:diff", "failed"],
+        ["new:test", "failed"],
+      ]),
+      base([["display:diff", "failed"]]),
+    );
+    expect(out.preExisting.map((s) => s.name)).toEqual(["display:diff"]);
+    expect(out.regressions.map((s) => s.name)).toEqual(["new:test"]);
+    expect(out.flaky).toEqual([]);
   });
 });
 
