@@ -223,6 +223,12 @@ export function selectsByFile(framework: string | undefined): boolean {
   return framework !== "ctest" && framework !== "automake";
 }
 
+/** The test name a C/C++ test source usually builds (`test/chrono-test.cc` → `chrono-test`). */
+function ctestNameOfSource(id: string): string[] {
+  const m = /(?:^|\/)([^/]+)\.(?:c|cc|cpp|cxx|c\+\+)$/i.exec(id);
+  return m ? [m[1]!] : [];
+}
+
 /**
  * Adds a test selection to a configured command in the framework's own syntax (`-run` for go,
  * `--test-name-pattern` for node:test, `-t` for jest/vitest, `--exact` names for cargo, `-R` for
@@ -235,7 +241,10 @@ export function selectionCommand(framework: string | undefined, command: string,
       // An anchored regex of the names, on the last ctest of the command (after the build).
       const i = command.search(/\bctest\b(?![\s\S]*\bctest\b)/);
       if (i < 0) return command;
-      const select = `ctest -R ${shellQuote(`^(${tests.map(escapeRegex).join("|")})$`)}`;
+      // A test source named as a file (`test/chrono-test.cc`) also selects the test named after
+      // it (`chrono-test`), as CMake projects usually name a test's executable.
+      const names = [...new Set(tests.flatMap((t) => [t, ...ctestNameOfSource(t)]))];
+      const select = `ctest -R ${shellQuote(`^(${names.map(escapeRegex).join("|")})$`)}`;
       return command.slice(0, i) + select + command.slice(i + "ctest".length);
     }
     case "automake":

@@ -32,6 +32,10 @@ describe("selectionCommand: a selection added to a configured command", () => {
     expect(selectionCommand("ctest", cmake, ["format-test", "c++.test"])).toBe(
       `cmake --build "$b" && ctest -R '^(format-test|c\\+\\+\\.test)$' --test-dir "$b" --output-on-failure`,
     );
+    // An agent names the test's source; the test is named after it (fmt-2292's run_tests).
+    expect(selectionCommand("ctest", "ctest --test-dir b", ["test/chrono-test.cc", "x.test"])).toBe(
+      "ctest -R '^(test/chrono-test\\.cc|chrono-test|x\\.test)$' --test-dir b",
+    );
     expect(selectionCommand("automake", "make -j2 && make check", ["tests/jqtest"])).toBe(
       "make -j2 && make check",
     );
