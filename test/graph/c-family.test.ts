@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { maskSpecifierMacros } from "../../src/graph/c-macros.js";
 import { extractFile } from "../../src/graph/extract.js";
+import { bracketBalance } from "../../src/graph/guard.js";
 import { checkSyntaxRegression, languageForFile, openCodeGraph } from "../../src/graph/index.js";
 import { LanguageLoader } from "../../src/graph/parser.js";
 import { tempCache, writeRepo } from "./fixtures.js";
@@ -105,6 +106,31 @@ describe("C and C++ macros", () => {
     expect(await checkSyntaxRegression("include/fmt/args.h", FMT_LIKE, bad)).toMatch(
       /^Edit refused: .*args\.h/,
     );
+    const unclosed = FMT_LIKE.replace("emplace_arg(unwrap(arg));", "emplace_arg(unwrap(arg);");
+    expect(await checkSyntaxRegression("include/fmt/args.h", FMT_LIKE, unclosed)).toMatch(/^Edit refused/);
+  });
+
+  it("accepts valid C++ that tree-sitter misreads, as long as the brackets still balance", async () => {
+    // fmt-2292's gold patch, refused by the guard: tree-sitter-cpp reads a `= {}` default
+    // argument before `) const` as a missing type.
+    const before = [
+      "template <typename Char> struct formatter {",
+      "  template <typename FormatContext>",
+      "  auto format(const std::tm& tm, FormatContext& ctx) const",
+      "      -> decltype(ctx.out()) {",
+      "    return ctx.out();",
+      "  }",
+      "};",
+      "",
+    ].join("\n");
+    const after = before.replace(
+      "FormatContext& ctx) const",
+      "FormatContext& ctx, const std::basic_string<Char> subseconds = {}) const",
+    );
+    expect(await checkSyntaxRegression("include/fmt/chrono.h", before, after)).toBeNull();
+    expect(bracketBalance(before)).toBe("0,0,0");
+    expect(bracketBalance("f(\"}\", '{'); // )\n#define X (\n/* [ */ g();")).toBe("0,0,0");
+    expect(bracketBalance("}{")).toBe("0,0,0,early");
   });
 
   it("reads a C header as C, and a header that writes C++ as C++", () => {
