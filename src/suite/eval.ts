@@ -501,6 +501,16 @@ export async function evaluatePredictions(opts: EvalOptions): Promise<EvalResult
           }
           opts.onTaskStart?.(t.instanceId);
           const report = await gradeIntoTaskDir(t, p, opts);
+          if (opts.signal?.aborted) {
+            // Interrupted while grading: its sandbox was removed under the tests, so whatever it
+            // recorded is no verdict. Nothing stays in its folder for a later run to take as one.
+            const dir = join(opts.outDir, taskDirName(t.instanceId));
+            await Promise.all(
+              [TASK_REPORT_FILE, SWEBENCH_REPORT_FILE].map((f) => rm(join(dir, f), { force: true })),
+            );
+            interrupted.push(t.instanceId);
+            return;
+          }
           reports.push(report);
           opts.onTaskDone?.(report);
         }),

@@ -257,4 +257,44 @@ describe("suite eval (local sandbox)", () => {
     );
     expect(readFileSync(join(out, median.instanceId, "patch.log"), "utf8")).toContain("patch --batch");
   });
+
+  it("an evaluation interrupted mid-grading keeps no verdict for the task it cut", async () => {
+    const median = loadTaskFile(suite.tasksPath).tasks.find((t) => t.instanceId.includes("py-median"))!;
+    const rec = JSON.parse(
+      readFileSync(suite.tasksPath, "utf8")
+        .split("\n")
+        .find((l) => l.includes("py-median"))!,
+    );
+    const file = join(tempDir("cut"), "tasks.jsonl");
+    writeFileSync(
+      file,
+      `${JSON.stringify({ ...rec, instance_id: "slow", test_command: "sleep 8", FAIL_TO_PASS: "[]", PASS_TO_PASS: "[]" })}\n${JSON.stringify({ ...rec, instance_id: "later" })}\n`,
+    );
+    const stop = new AbortController();
+    const out = tempDir("cut-out");
+    const graded = evaluatePredictions({
+      tasks: loadTaskFile(file).tasks,
+      predictions: ["slow", "later"].map((id) => ({
+        instance_id: id,
+        model_name_or_path: "m",
+        model_patch: median.goldPatch,
+      })),
+      outDir: out,
+      workers: 1,
+      sandbox: "local",
+      mirror: suite.mirror,
+      cacheDir: tempDir("cache"),
+      timeoutMs: 4_000,
+      imageTemplate: null,
+      log: silentLogger,
+      signal: stop.signal,
+      onTaskStart: () => setTimeout(() => stop.abort(new Error("SIGINT")), 500),
+    });
+    const r = await graded;
+    expect(r.reports).toEqual([]);
+    expect(r.interrupted.sort()).toEqual(["later", "slow"]);
+    // The cut grading ended as a timeout; that is no verdict, and none is left for a rerun to take.
+    expect(existsSync(join(out, "slow", "fixpoint-report.json"))).toBe(false);
+    expect(existsSync(join(out, "slow", "report.json"))).toBe(false);
+  }, 60_000);
 });
