@@ -342,11 +342,45 @@ function junitMessage(el: XmlElement, previous: string | undefined): string | un
 }
 
 /**
+ * GoogleTest prints every passing case as a `[ RUN      ]` / `[       OK ]` pair, so a test binary
+ * of a hundred cases buries its one failure past any message budget (fmt's format-test: 116
+ * cases). Keep what says what failed: each case that did not end OK (its lines, its FAILED line;
+ * a case cut short by a crash keeps what it printed) and the summary; drop the passing cases and
+ * the `[----------]` banners. Output that is not GoogleTest's comes back unchanged.
+ */
+export function compactGoogleTestOutput(lines: string[]): string[] {
+  const out: string[] = [];
+  let open: string[] | null = null;
+  for (const line of lines) {
+    const t = line.trim();
+    if (/^\[ +RUN +\]/.test(t)) {
+      if (open) out.push(...open);
+      open = [line];
+    } else if (/^\[ +OK +\]/.test(t)) {
+      open = null;
+    } else if (/^\[-{10}\]/.test(t)) {
+      // a suite's banner
+    } else if (open) {
+      open.push(line);
+      if (/^\[ +FAILED +\]/.test(t)) {
+        out.push(...open);
+        open = null;
+      }
+    } else {
+      out.push(line);
+    }
+  }
+  if (open) out.push(...open);
+  return out;
+}
+
+/**
  * CTest's progress lines, `  3/20 Test  #3: format-test ......   Passed    0.12 sec`, named as
  * Multi-SWE-bench names fmt's tests (the test's name: `format-test`). Passed is a pass; Failed,
  * an Exception (a crash: `***Exception: SegFault`) and a Timeout are failures; `Not Run` (its
  * executable was not built) is an error unless the test is Disabled; Skipped is skipped. With
- * `--output-on-failure` the output printed after a failing test becomes its message.
+ * `--output-on-failure` the output printed after a failing test becomes its message (GoogleTest's
+ * passing cases left out).
  * Format: CMake's ctest (cmCTestRunTest::EndTest); the official harness reads the same lines
  * (multi-swe-bench/multi-swe-bench, multi_swe_bench/harness/repos/cpp/fmtlib/fmt.py, 06adf198).
  */
@@ -361,7 +395,7 @@ export function parseCTest(output: string): TestCaseResult[] {
     const message =
       open.status === "passed"
         ? undefined
-        : trimMessage([open.why, ...open.lines].filter(Boolean).join("\n"));
+        : trimMessage([open.why, ...compactGoogleTestOutput(open.lines)].filter(Boolean).join("\n"));
     results.add({
       name: open.name,
       status: open.status,

@@ -13,7 +13,7 @@ import {
   parseTestOutput,
   resolveFramework,
 } from "../../src/testing/index.js";
-import { parseAutomake, parseCTest } from "../../src/testing/parse-native.js";
+import { compactGoogleTestOutput, parseAutomake, parseCTest } from "../../src/testing/parse-native.js";
 import { multiSweRecord } from "../support/multi-swe-records.js";
 
 const DATA = join(import.meta.dirname, "testdata", "multi-swe-bench");
@@ -114,6 +114,38 @@ describe("ctest (fmt)", () => {
     expect(rs[2]?.message).toContain("Exception: SegFault");
     expect(rs[1]?.durationMs).toBe(120);
     expect(frameworkFromOutput(log)).toBe("ctest");
+  });
+
+  it("keeps GoogleTest's failing case in the message, not its hundred passing ones (fmt-3248, fix alone)", () => {
+    const log = read("fmt/ctest-fix-only-3248.txt");
+    expect(log.split("\n").length).toBeGreaterThan(250);
+    const [formatTest] = parseCTest(log);
+    expect(formatTest?.name).toBe("format-test");
+    expect(formatTest?.status).toBe("failed");
+    const message = formatTest?.message ?? "";
+    const lines = message.split("\n");
+    // What the agent's summary and the gate show first: the status, then the failing assertion.
+    expect(lines.slice(0, 8).join("\n")).toContain("/testbed/test/format-test.cc:836: Failure");
+    expect(message).toContain('Which is: "     0"');
+    expect(message).toContain("[  FAILED  ] format_test.width (0 ms)");
+    expect(message).toContain("[  PASSED  ] 115 tests.");
+    expect(message).not.toContain("format_test.runtime_width");
+    expect(message).not.toContain("[----------]");
+    expect(lines.length).toBeLessThan(20);
+  });
+
+  it("leaves a crashed GoogleTest case's output and output that is not GoogleTest's as they are", () => {
+    expect(
+      compactGoogleTestOutput([
+        "[ RUN      ] a.ok",
+        "noise of a passing case",
+        "[       OK ] a.ok (0 ms)",
+        "[ RUN      ] a.crashes",
+        "about to crash",
+      ]),
+    ).toEqual(["[ RUN      ] a.crashes", "about to crash"]);
+    const plain = ["Segmentation fault", "  at x.c:3"];
+    expect(compactGoogleTestOutput(plain)).toEqual(plain);
   });
 
   it("is chosen by name and by command", () => {
