@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { compareWithBaseline, confirmSuspects, sameTest, testFileOf } from "../../src/testing/compare.js";
+import {
+  compareWithBaseline,
+  confirmSuspects,
+  type Suspect,
+  sameTest,
+  testFileOf,
+} from "../../src/testing/compare.js";
 import type { TestCaseResult, TestStatus } from "../../src/testing/types.js";
 
 const r = (name: string, status: TestStatus, message?: string): TestCaseResult => ({
@@ -95,25 +101,27 @@ describe("compareWithBaseline", () => {
 });
 
 describe("confirmSuspects", () => {
+  const worse = (name: string): Suspect => ({ name, kind: "worse", before: "passed", now: "failed" });
+  const fresh = (name: string): Suspect => ({ name, kind: "new", now: "failed" });
+  const missing = (name: string): Suspect => ({ name, kind: "missing", before: "passed" });
+  /** The suspects judged on what each rerun reported: with the change, then at the base commit. */
+  const confirm = (
+    suspects: Suspect[],
+    rerun: { withChange: Array<[string, TestStatus]>; atBase: Array<[string, TestStatus]> },
+  ) => confirmSuspects(suspects, base(rerun.withChange), base(rerun.atBase));
+
   it("keeps what fails again as a regression and calls a flip on the same code flaky", () => {
-    const suspects = [
-      { name: "a", kind: "worse" as const, before: "passed" as const, now: "failed" as const },
-      { name: "b", kind: "worse" as const, before: "passed" as const, now: "failed" as const },
-      { name: "c", kind: "worse" as const, before: "passed" as const, now: "failed" as const },
-      { name: "d", kind: "missing" as const, before: "passed" as const },
-    ];
-    const out = confirmSuspects(
-      suspects,
-      base([
+    const out = confirm([worse("a"), worse("b"), worse("c"), missing("d")], {
+      withChange: [
         ["a", "failed"],
         ["b", "passed"],
         ["c", "failed"],
-      ]),
-      base([
+      ],
+      atBase: [
         ["a", "passed"],
         ["c", "failed"],
-      ]),
-    );
+      ],
+    });
     expect(out.regressions.map((s) => s.name)).toEqual(["a", "d"]);
     expect(out.flaky.map((s) => [s.name, s.why])).toEqual([
       ["b", "failed then passed on the same code"],
@@ -125,18 +133,13 @@ describe("confirmSuspects", () => {
   it("a failing test the first baseline did not report is the base commit's when it fails there too", () => {
     // dayjs-569: the whole-suite baseline was killed after 4 tests; a test failing at the base
     // commit then looked new. Run again at the base commit it fails: not the change's regression.
-    const suspects = [
-      { name: "display:diff", kind: "new" as const, now: "failed" as const },
-      { name: "new:test", kind: "new" as const, now: "failed" as const },
-    ];
-    const out = confirmSuspects(
-      suspects,
-      base([
+    const out = confirm([fresh("display:diff"), fresh("new:test")], {
+      withChange: [
         ["display:diff", "failed"],
         ["new:test", "failed"],
-      ]),
-      base([["display:diff", "failed"]]),
-    );
+      ],
+      atBase: [["display:diff", "failed"]],
+    });
     expect(out.preExisting.map((s) => s.name)).toEqual(["display:diff"]);
     expect(out.regressions.map((s) => s.name)).toEqual(["new:test"]);
     expect(out.flaky).toEqual([]);
